@@ -1,0 +1,17 @@
+"""marketsim: an agent-based market simulation of sales versus marketing.
+
+>>> from sim import Scenario, run
+>>> scenario = Scenario.from_toml("scenarios/baseline.toml")
+>>> result = run(scenario.with_overrides({"sales.headcount": 12}), seed=7)
+>>> result.timeseries.head()   # one row per step
+>>> result.summary["sales"]     # KPIs per function
+"""
+
+__version__ = "0.1.0"
+
+from .customers import STAGES, Stage
+from .model import MarketModel
+from .runner import RunResult, run
+from .scenario import Scenario, ScenarioError
+
+__all__ = ["MarketModel", "RunResult", "STAGES", "Scenario", "ScenarioError", "Stage", "__version__", "run"]

@@ -1,0 +1,147 @@
+"""KPIs per function, as named functions in one place.
+
+``summarize`` turns one replication's tables into a nested dict ``{marketing, sales,
+total, relationship}``; ``aggregate`` turns several into mean and 95% interval of the mean
+(Student t over replications).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["summarize", "aggregate", "mean_interval"]
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return float(num) / float(den) if den else None
+
+
+def summarize(
+    timeseries: pd.DataFrame,
+    deals: pd.DataFrame,
+    *,
+    population: int,
+    channels: list[str],
+    quota_usd: float,
+    won_value_by_reps_usd: float,
+    won_by_count: dict[str, int],
+    churned_by_won: dict[str, int],
+    gross_margin: float,
+) -> dict[str, dict[str, Any]]:
+    ts = timeseries
+    last = ts.iloc[-1]
+    spend = float(sum(ts[f"spend_{c}"].sum() for c in channels))
+    marketing_cost = float(ts["marketing_cost"].sum())
+    impressions = float(ts["impressions"].sum())
+    reach = float(last["reach"])
+    clicks = float(ts["clicks"].sum())
+    marketing_leads = float(ts["marketing_leads"].sum())
+    leads = float(ts["leads"].sum())
+    marketing = {
+        "spend_usd": spend,
+        "cost_usd": marketing_cost,
+        "impressions": impressions,
+        "reach": reach,
+        "frequency": _ratio(impressions, reach),
+        "clicks": clicks,
+        "ctr": _ratio(clicks, impressions),
+        "leads": marketing_leads,
+        "organic_leads": leads - marketing_leads,
+        "cost_per_lead_usd": _ratio(marketing_cost, marketing_leads),
+        "awareness_share": 1.0 - float(last["unaware"]) / population,
+        "inbound_opportunities": float(ts["opportunities"].sum() - ts["outbound_opportunities"].sum()),
+    }
+    for c in channels:
+        marketing[f"spend_{c}_usd"] = float(ts[f"spend_{c}"].sum())
+        marketing[f"leads_{c}"] = float(ts[f"leads_{c}"].sum())
+
+    rep_deals = deals[deals["won_by"].isin(["inbound_rep", "outbound_rep"])]
+    won = float(ts["deals_won_sales"].sum())
+    lost = float(ts["deals_lost"].sum())
+    sales = {
+        "cost_usd": float(ts["sales_cost"].sum()),
+        "salaries_usd": float(ts["sales_salaries"].sum()),
+        "commissions_usd": float(ts["sales_commissions"].sum()),
+        "headcount_end": float(last["headcount"]),
+        "leads_worked": float(ts["leads_worked"].sum()),
+        "stale_leads": float(ts["stale_leads"].sum()),
+        "outbound_calls": float(ts["outbound_calls"].sum()),
+        "opportunities": float(ts["opportunities"].sum()),
+        "outbound_opportunities": float(ts["outbound_opportunities"].sum()),
+        "deals_won": won,
+        "deals_lost": lost,
+        "win_rate": _ratio(won, won + lost),
+        "avg_deal_size_usd": float(rep_deals["price_usd"].mean()) if len(rep_deals) else None,
+        "avg_discount": float(rep_deals["discount"].mean()) if len(rep_deals) else None,
+        "cycle_days": float(rep_deals["cycle_days"].mean()) if len(rep_deals) else None,
+        "quota_attainment": _ratio(won_value_by_reps_usd, quota_usd),
+        "self_serve_deals": float(ts["deals_won_self_serve"].sum()),
+        "lead_to_customer": _ratio(
+            float((deals["won_by"].isin(["inbound_rep", "self_serve"])).sum()), leads
+        ),
+    }
+
+    revenue = float(ts["revenue"].sum())
+    gross_profit = float(ts["gross_profit"].sum())
+    cost = marketing_cost + sales["cost_usd"]
+    new_customers = float(len(deals))
+    customer_days = float(ts["customer"].sum())
+    churned = float(ts["churned_customers"].sum())
+    monthly_revenue_per_customer = _ratio(revenue, customer_days / 30.4375)
+    monthly_churn = _ratio(churned, customer_days / 30.4375)
+    cac = _ratio(cost, new_customers)
+    ltv = None
+    if monthly_revenue_per_customer is not None and monthly_churn:
+        ltv = monthly_revenue_per_customer * gross_margin / monthly_churn
+    total = {
+        "revenue_usd": revenue,
+        "gross_profit_usd": gross_profit,
+        "cost_usd": cost,
+        "contribution_usd": gross_profit - cost,
+        "roi": _ratio(gross_profit - cost, cost),
+        "customers": float(last["customer"]),
+        "new_customers": new_customers,
+        "churned_customers": churned,
+        "monthly_churn": monthly_churn,
+        "cac_usd": cac,
+        "ltv_usd": ltv,
+        "ltv_to_cac": _ratio(ltv, cac) if ltv is not None and cac else None,
+        "cac_payback_months": _ratio(cac, monthly_revenue_per_customer * gross_margin)
+        if cac is not None and monthly_revenue_per_customer
+        else None,
+        "annual_recurring_revenue_usd": float(last["annual_recurring_revenue"]),
+    }
+    relationship = {}
+    for how, count in won_by_count.items():
+        if how == "none" or not count:
+            continue
+        relationship[f"won_{how}"] = float(count)
+        relationship[f"churn_share_{how}"] = churned_by_won.get(how, 0) / count
+    return {"marketing": marketing, "sales": sales, "total": total, "relationship": relationship}
+
+
+def mean_interval(values: list[float | None], level: float = 0.95) -> dict[str, float | None]:
+    """Mean and two-sided confidence interval of the mean (Student t); ``None`` values ignored."""
+    x = np.array([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    if x.size == 0:
+        return {"mean": None, "low": None, "high": None, "n": 0}
+    mean = float(x.mean())
+    if x.size == 1:
+        return {"mean": mean, "low": mean, "high": mean, "n": 1}
+    from scipy import stats
+
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return {"mean": mean, "low": mean - half, "high": mean + half, "n": int(x.size)}
+
+
+def aggregate(summaries: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Per KPI, mean and 95% interval over replications."""
+    out: dict[str, dict[str, Any]] = {}
+    for section in summaries[0]:
+        keys = dict.fromkeys(k for s in summaries for k in s[section])
+        out[section] = {k: mean_interval([s[section].get(k) for s in summaries]) for k in keys}
+    return out

@@ -1,0 +1,451 @@
+"""Scenario files: load, validate, override, round-trip.
+
+A scenario is one frozen, typed object (:class:`Scenario`). Raw dictionaries stop at the
+loader: TOML is read, ``extends`` is resolved, ``--set`` overrides are applied, and the
+result is validated as a whole. Any mistake raises :class:`ScenarioError`, whose message
+names the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import enum
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "Buying",
+    "Channel",
+    "ChannelKind",
+    "Economics",
+    "HeadcountChange",
+    "Market",
+    "Marketing",
+    "NetworkKind",
+    "Purchase",
+    "Sales",
+    "Scenario",
+    "ScenarioError",
+    "Segment",
+    "Tactic",
+    "Time",
+    "WordOfMouth",
+    "parse_override",
+]
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+
+class ScenarioError(ValueError):
+    """A scenario (file, dictionary or override) that cannot be used.
+
+    The message names the key, the offending value and what is allowed.
+    """
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Buying(str, enum.Enum):
+    """How a segment buys."""
+
+    SELF_SERVE = "self_serve"  # buys online at list price, no rep needed (or possible)
+    REP_ONLY = "rep_only"  # buys only through a sales rep
+    HYBRID = "hybrid"  # buys online when list price is acceptable, else waits for a rep
+
+
+class Purchase(str, enum.Enum):
+    """How a won customer pays."""
+
+    SUBSCRIPTION = "subscription"  # the deal price is a yearly contract, billed daily
+    REPEAT = "repeat"  # the deal price is paid at once; repeat orders follow
+
+
+class ChannelKind(str, enum.Enum):
+    """What a marketing channel is for (a label; effects come from its parameters)."""
+
+    BRAND = "brand"
+    PERFORMANCE = "performance"
+
+
+class Tactic(str, enum.Enum):
+    """Time-dependent concession tactic of the seller (Faratin, Sierra & Jennings 1998)."""
+
+    BOULWARE = "boulware"  # holds out, concedes late (e = 0.2)
+    LINEAR = "linear"  # e = 1
+    CONCEDER = "conceder"  # concedes early (e = 5)
+
+    @property
+    def exponent(self) -> float:
+        return {"boulware": 0.2, "linear": 1.0, "conceder": 5.0}[self.value]
+
+
+class NetworkKind(str, enum.Enum):
+    """Who talks to whom for word of mouth."""
+
+    SMALL_WORLD = "small_world"  # Watts-Strogatz ring with rewiring, seeded
+    MIXED = "mixed"  # everybody hears from everybody (the Bass limit)
+    NONE = "none"  # no word of mouth
+
+
+class Time(_Frozen):
+    horizon_days: int = Field(730, gt=0, le=36500, description="Number of daily steps simulated.")
+    start_date: dt.date = Field(dt.date(2026, 1, 1), description="Calendar date of step 0.")
+
+
+class Segment(_Frozen):
+    share: Probability = Field(description="Share of the population in this segment (shares sum to 1).")
+    list_price_usd: float | None = Field(
+        None, gt=0, description="List price of a deal in this segment; none: market.list_price_usd."
+    )
+    buying: Buying = Field(Buying.REP_ONLY, description="self_serve, rep_only or hybrid.")
+    purchase: Purchase = Field(Purchase.SUBSCRIPTION, description="subscription or repeat.")
+    reservation_price_usd: float = Field(
+        gt=0, description="Median of the most a customer will pay per deal (lognormal across customers)."
+    )
+    reservation_price_sigma: NonNegative = Field(
+        0.35, le=3.0, description="Log-scale spread of reservation prices across customers."
+    )
+    consider_rate: Probability = Field(
+        0.01, description="Daily probability that an aware customer with full brand memory starts considering."
+    )
+    lead_rate: Probability = Field(
+        0.01, description="Daily probability that a considering customer with full brand memory becomes an inbound lead."
+    )
+    lose_interest_rate: Probability = Field(
+        0.005, description="Daily probability that a considering customer drops back to aware."
+    )
+    forget_rate: Probability = Field(
+        0.005, description="Daily probability that an aware customer with no brand memory left forgets the brand."
+    )
+    qualification_rate: Probability = Field(
+        0.6, description="Probability that a lead worked by a rep qualifies as an opportunity (else back to aware)."
+    )
+    outbound_response_rate: Probability = Field(
+        0.03, description="Probability that an outbound call to this segment opens an opportunity (before brand lift)."
+    )
+    self_serve_rate: Probability = Field(
+        0.1, description="Daily probability that a self-serve lead who accepts the list price buys online."
+    )
+    discovery_days: float = Field(
+        14, ge=0, le=3650, description="Mean days from opportunity to negotiation (demo, discovery)."
+    )
+    negotiation_days: int = Field(
+        30, ge=1, le=3650, description="Deadline of a negotiation in days; no agreement by then loses the deal."
+    )
+    competitor_rate: Probability = Field(
+        0.005, description="Daily probability that a competitor takes an open opportunity or negotiation."
+    )
+    monthly_churn: Probability = Field(
+        0.02, description="Monthly probability that a customer won at list price with no brand memory churns."
+    )
+    repeat_interval_days: float = Field(
+        90, gt=0, le=36500, description="Mean days between repeat orders (purchase = repeat)."
+    )
+    winback_rate: Probability = Field(
+        0.002, description="Daily probability that a lost or churned customer becomes aware again."
+    )
+
+
+class WordOfMouth(_Frozen):
+    network: NetworkKind = Field(NetworkKind.SMALL_WORLD, description="small_world, mixed or none.")
+    degree: int = Field(10, ge=2, le=200, description="Neighbours per customer (small_world; even).")
+    rewire: Probability = Field(0.1, description="Share of small-world links rewired at random.")
+    awareness_rate: Probability = Field(
+        0.02,
+        description="Daily probability that an unaware customer whose neighbours are all customers hears of the brand.",
+    )
+    consider_rate: Probability = Field(
+        0.01,
+        description="Daily probability that an aware customer whose neighbours are all customers starts considering.",
+    )
+    brand_effect: Probability = Field(
+        0.5, description="Brand memory given by hearing of the brand from a neighbour (0-1)."
+    )
+
+
+class Market(_Frozen):
+    population: int = Field(gt=0, le=100_000_000, description="Number of customers (businesses) in the market.")
+    list_price_usd: float = Field(gt=0, description="List price of a deal (a yearly contract for subscriptions).")
+    brand_memory_half_life_days: float = Field(
+        90, gt=0, description="Half-life of a customer's brand memory (carryover of marketing)."
+    )
+    brand_price_premium: NonNegative = Field(
+        0.15, le=10, description="Raise of the reservation price at full brand memory (brand trust)."
+    )
+    brand_loyalty: Probability = Field(
+        0.5, description="Cut in churn for a customer won with full brand memory."
+    )
+    discount_churn: NonNegative = Field(
+        2.0, le=100, description="Extra churn per unit of discount (a 20% discount with 2.0 gives +40% churn)."
+    )
+    segments: dict[str, Segment] = Field(description="Customer segments by name.")
+    word_of_mouth: WordOfMouth = Field(default_factory=WordOfMouth)
+    initial_customers: Probability = Field(0.0, description="Share of each segment that is a customer at step 0.")
+    initial_awareness: Probability = Field(0.0, description="Share of each segment that is aware at step 0.")
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> "Market":
+        if not self.segments:
+            raise ValueError("market.segments: at least one segment is needed")
+        total = sum(s.share for s in self.segments.values())
+        if abs(total - 1.0) > 1e-6:
+            shares = ", ".join(f"{k}={v.share:g}" for k, v in self.segments.items())
+            raise ValueError(f"market.segments: shares must sum to 1, got {total:g} ({shares})")
+        return self
+
+
+class Channel(_Frozen):
+    kind: ChannelKind = Field(ChannelKind.PERFORMANCE, description="brand or performance (a label).")
+    monthly_budget_usd: NonNegative = Field(description="Spend per calendar month.")
+    schedule_usd: list[Annotated[float, Field(ge=0)]] | None = Field(
+        None, description="Spend per month from month 0, overriding monthly_budget_usd for the months it covers."
+    )
+    start_month: int = Field(0, ge=0, description="First month with spend (flight start).")
+    end_month: int | None = Field(None, ge=0, description="Month from which spend stops (flight end); none: never.")
+    cpm_usd: float = Field(gt=0, description="Cost per thousand impressions.")
+    saturation_spend_usd_per_day: float | None = Field(
+        None, gt=0, description="Daily spend at which delivered impressions are half of linear (Hill, shape 1); none: linear."
+    )
+    carryover: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.0, description="Geometric adstock of delivered impressions (0: all on the day of spend)."
+    )
+    targets: list[str] | None = Field(None, description="Segments reached; none: all segments.")
+    brand_effect: Probability = Field(
+        0.01, description="Probability that an impression is noticed (a touch): an unaware customer becomes aware."
+    )
+    memory_gain: Probability = Field(
+        0.3, description="Brand memory added by a noticed impression (m <- 1 - (1 - m)(1 - gain))."
+    )
+    ctr: Probability = Field(0.002, description="Click-through rate of an impression on an aware or considering customer.")
+    click_to_lead: Probability = Field(
+        0.1, description="Probability that a click from a considering customer becomes an inbound lead."
+    )
+
+
+class Marketing(_Frozen):
+    team_monthly_cost_usd: NonNegative = Field(0.0, description="Marketing team cost per month (not channel spend).")
+    end_month: int | None = Field(None, ge=0, description="Month from which all marketing stops; none: never.")
+
+
+class HeadcountChange(_Frozen):
+    month: int = Field(ge=0, description="Month of the change.")
+    headcount: int = Field(ge=0, le=100_000, description="Reps from that month on.")
+
+
+class Sales(_Frozen):
+    headcount: int = Field(ge=0, le=100_000, description="Reps at step 0 (fully ramped).")
+    plan: list[HeadcountChange] = Field(
+        default_factory=list, description="Headcount changes: hires ramp up; departures lose their open deals."
+    )
+    ramp_days: int = Field(150, ge=0, le=3650, description="Days for a new rep to reach full productivity.")
+    capacity: int = Field(20, ge=1, le=10_000, description="Open opportunities and negotiations a rep can carry.")
+    leads_per_day: float = Field(8, ge=0, description="Leads a fully ramped rep can work per day.")
+    outbound_calls_per_day: float = Field(
+        10, ge=0, description="Outbound prospecting calls per ramped rep per day, when capacity is free."
+    )
+    skill_mean: Probability = Field(0.5, description="Mean rep skill (0-1).")
+    skill_sd: NonNegative = Field(0.15, le=1, description="Spread of rep skill across reps.")
+    brand_outbound_lift: NonNegative = Field(
+        1.0, le=100, description="Raise of the outbound response rate for a prospect with full brand memory."
+    )
+    value_selling: NonNegative = Field(
+        0.2, le=10, description="Raise of the buyer's reservation price by a rep of skill 1."
+    )
+    annual_salary_usd: NonNegative = Field(90_000, description="Base salary per rep per year.")
+    commission_rate: Probability = Field(0.1, description="Commission paid on the value of each deal won by a rep.")
+    annual_quota_usd: NonNegative = Field(600_000, description="Quota per ramped rep per year (deal value).")
+    tactic: Tactic = Field(Tactic.LINEAR, description="Concession tactic: boulware, linear or conceder.")
+    max_discount: Probability = Field(0.3, description="Deepest discount off list price a rep may give (the floor).")
+    buyer_opening: Probability = Field(
+        0.6, description="Buyer's first offer as a share of its reservation price."
+    )
+    lead_stale_days: int = Field(21, ge=1, le=3650, description="Days after which an unworked lead is lost (stale).")
+
+
+class Economics(_Frozen):
+    gross_margin: Probability = Field(0.8, description="Gross margin on revenue.")
+
+
+class Scenario(_Frozen):
+    """A complete, validated scenario. Build with :meth:`from_toml` or :meth:`from_dict`."""
+
+    name: str = Field("scenario", description="Short name used in reports.")
+    description: str = Field("", description="What the scenario shows.")
+    time: Time = Field(default_factory=Time)
+    market: Market
+    channels: dict[str, Channel] = Field(default_factory=dict, description="Marketing channels by name.")
+    marketing: Marketing = Field(default_factory=Marketing)
+    sales: Sales
+    economics: Economics = Field(default_factory=Economics)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "Scenario":
+        for name, channel in self.channels.items():
+            if not name.isidentifier():
+                raise ValueError(f"channels.{name}: channel names must be identifiers (letters, digits, _)")
+            for target in channel.targets or []:
+                if target not in self.market.segments:
+                    allowed = ", ".join(self.market.segments)
+                    raise ValueError(
+                        f"channels.{name}.targets: unknown segment {target!r}; allowed: {allowed}"
+                    )
+        for name in self.market.segments:
+            if not name.isidentifier():
+                raise ValueError(f"market.segments.{name}: segment names must be identifiers")
+        if self.market.word_of_mouth.degree % 2:
+            raise ValueError(
+                f"market.word_of_mouth.degree: {self.market.word_of_mouth.degree} is odd; must be even"
+            )
+        months = [c.month for c in self.sales.plan]
+        if months != sorted(months):
+            raise ValueError(f"sales.plan: months must be in increasing order, got {months}")
+        return self
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "scenario") -> "Scenario":
+        """Validate a plain dictionary (as read from TOML) into a Scenario."""
+        data = dict(data)
+        data.pop("extends", None)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(_format_errors(exc, source)) from None
+
+    @classmethod
+    def from_toml(cls, path: str | Path, overrides: Mapping[str, Any] | None = None) -> "Scenario":
+        """Read a scenario file (resolving ``extends``), apply dotted overrides, validate."""
+        data = load_toml_dict(path)
+        if overrides:
+            data = apply_overrides(data, overrides)
+        return cls.from_dict(data, source=str(path))
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> "Scenario":
+        """A new scenario with dotted keys replaced (``{"sales.headcount": 12}``), validated."""
+        data = apply_overrides(self.to_dict(), overrides)
+        return type(self).from_dict(data, source="override")
+
+    # ----------------------------------------------------------------- export
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, TOML-compatible dictionary (None values left out)."""
+        return _drop_none(self.model_dump(mode="json"))
+
+    def to_toml(self) -> str:
+        import tomli_w
+
+        return tomli_w.dumps(self.to_dict())
+
+    # ----------------------------------------------------------------- helpers
+    @property
+    def segment_names(self) -> list[str]:
+        return list(self.market.segments)
+
+    @property
+    def channel_names(self) -> list[str]:
+        return list(self.channels)
+
+
+# ---------------------------------------------------------------------- loading helpers
+def load_toml_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a TOML scenario into a dict, merging the file it ``extends`` (recursively)."""
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(f"{path}: no such scenario file")
+    resolved = path.resolve()
+    if resolved in _seen:
+        chain = " -> ".join(str(p) for p in (*_seen, resolved))
+        raise ScenarioError(f"{path}: extends forms a cycle ({chain})")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends = {parent!r} must be a file name (a string)")
+    base = load_toml_dict(path.parent / parent, (*_seen, resolved))
+    return _deep_merge(base, data)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``dotted.key=value`` as given to ``--set``; the value is read as TOML.
+
+    A value that is not valid TOML is taken as a string, so ``sales.tactic=boulware``
+    works without quotes.
+    """
+    if "=" not in text:
+        raise ScenarioError(f"--set {text!r}: expected dotted.key=value (e.g. sales.headcount=12)")
+    key, raw = text.split("=", 1)
+    key, raw = key.strip(), raw.strip()
+    if not key:
+        raise ScenarioError(f"--set {text!r}: the key is empty")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``data`` with each dotted key set; unknown tables are refused later."""
+    out = copy.deepcopy(dict(data))
+    for dotted, value in overrides.items():
+        parts = dotted.split(".")
+        if any(not p for p in parts):
+            raise ScenarioError(f"{dotted}: not a valid dotted key")
+        node = out
+        for i, part in enumerate(parts[:-1]):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                where = ".".join(parts[: i + 1])
+                raise ScenarioError(f"{dotted}: {where} is a value ({child!r}), not a table")
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def _format_errors(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            # Our own cross-checks already name the key and the value.
+            lines.append(msg.removeprefix("Value error, "))
+            continue
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{loc}: unknown key (value {err['input']!r}); check the spelling")
+        elif err["type"] == "missing":
+            lines.append(f"{loc}: missing; this key is required")
+        else:
+            lines.append(f"{loc}: {err['input']!r} is not allowed: {msg.lower()}")
+    head = f"{source}: invalid scenario" + (" (1 problem)" if len(lines) == 1 else f" ({len(lines)} problems)")
+    return head + "\n  " + "\n  ".join(lines)
