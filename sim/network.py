@@ -56,22 +56,44 @@ class Network:
 
 
 def small_world(n: int, degree: int, rewire: float, rng: np.random.Generator) -> Network:
-    """Seeded Watts-Strogatz graph on ``n`` nodes (self-loops and duplicates removed)."""
+    """Seeded Watts-Strogatz graph on ``n`` nodes, built without a Python loop.
+
+    Each node links to the next ``degree/2`` nodes on the ring; a share ``rewire`` of links
+    is moved to a random node; self-loops are dropped. A rewired link may duplicate an
+    existing one (probability about ``rewire * degree / n`` per link); it is kept, so such
+    a pair counts twice in word of mouth, which is negligible at the sizes simulated.
+    Memory stays near 40 bytes per link at peak (int32 ids, one argsort).
+    """
     if n < 2:
         return Network(np.zeros(n + 1, dtype=np.int64), np.empty(0, dtype=np.int32))
-    half = min(degree // 2, (n - 1) // 2) or 1
-    src = np.repeat(np.arange(n, dtype=np.int64), half)
-    dst = (src + np.tile(np.arange(1, half + 1, dtype=np.int64), n)) % n
-    moved = rng.random(src.shape[0]) < rewire
-    dst[moved] = rng.integers(0, n, size=int(moved.sum()))
+    half = max(1, min(degree // 2, (n - 1) // 2))
+    src = np.repeat(np.arange(n, dtype=np.int32), half)
+    dst = src + np.tile(np.arange(1, half + 1, dtype=np.int32), n)
+    dst[dst >= n] -= n
+    moved = np.flatnonzero(rng.random(src.shape[0]) < rewire)
+    dst[moved] = rng.integers(0, n, size=moved.size, dtype=np.int32)
     keep = src != dst
-    src, dst = src[keep], dst[keep]
-    # Both directions, then sort by source; drop duplicate links.
-    a = np.concatenate([src, dst])
-    b = np.concatenate([dst, src])
-    key = a * n + b
-    key = np.unique(key)
-    a, b = key // n, key % n
+    if not keep.all():
+        src, dst = src[keep], dst[keep]
+    forward = np.bincount(src, minlength=n)
+    backward = np.bincount(dst, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(a, minlength=n), out=indptr[1:])
-    return Network(indptr, b.astype(np.int32))
+    np.cumsum(forward + backward, out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    # Links i -> j: src is sorted, so each node's links are a run; place them first in its row.
+    run_start = (np.cumsum(forward) - forward).astype(np.int64)
+    position = indptr[src]
+    position += np.arange(src.size, dtype=np.int64)
+    position -= run_start[src]
+    indices[position] = dst
+    # Links j -> i: group by dst, then place after the node's own links.
+    order = np.argsort(dst, kind="stable")
+    dst_sorted = dst[order]
+    back_start = (np.cumsum(backward) - backward).astype(np.int64)
+    position = indptr[dst_sorted]
+    position += forward[dst_sorted]
+    position += np.arange(dst.size, dtype=np.int64)
+    position -= back_start[dst_sorted]
+    del dst_sorted
+    indices[position] = src[order]
+    return Network(indptr, indices)

@@ -1,0 +1,104 @@
+"""Unit tests of the pure array functions (negotiation, response curves, sampling, attribution)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.attribution import Attribution, attribution_shares
+from sim.negotiation import settle
+from sim.network import small_world
+from sim.response import geometric_adstock, hill_saturation, impressions_from_spend
+from sim.sampling import bernoulli_indices
+
+
+def test_settle_prices_lie_between_floor_and_reservation():
+    rng = np.random.default_rng(0)
+    n = 2000
+    list_price = np.full(n, 100.0)
+    floor = rng.uniform(50, 100, n)
+    reservation = rng.uniform(30, 160, n)
+    deadline = rng.integers(1, 90, n)
+    for e in (0.2, 1.0, 5.0):
+        day, price = settle(list_price, floor, reservation, deadline, e, 0.6)
+        ok = day >= 0
+        assert (price[ok] >= floor[ok] - 1e-9).all()
+        assert (price[ok] <= reservation[ok] + 1e-9).all()
+        assert (day[ok] <= deadline[ok]).all()
+        assert not ok[floor > reservation].any(), "no deal without a zone of agreement"
+
+
+def test_boulware_settles_later_and_higher_than_conceder():
+    n = 500
+    list_price = np.full(n, 100.0)
+    floor = np.full(n, 70.0)
+    reservation = np.linspace(75, 99, n)
+    deadline = np.full(n, 30)
+    day_b, price_b = settle(list_price, floor, reservation, deadline, 0.2, 0.6)
+    day_c, price_c = settle(list_price, floor, reservation, deadline, 5.0, 0.6)
+    assert np.nanmean(price_b) > np.nanmean(price_c)
+    assert day_b.mean() > day_c.mean()
+
+
+def test_adstock_keeps_totals_and_carries_over():
+    x = np.zeros(400)
+    x[:10] = 1.0
+    y = geometric_adstock(x, 0.9)
+    assert y.sum() == pytest.approx(10.0, rel=1e-12)
+    assert y[50] > 0
+    with pytest.raises(ValueError, match="alpha"):
+        geometric_adstock(x, 1.0)
+
+
+def test_hill_and_impressions():
+    assert hill_saturation(2.0, 2.0) == pytest.approx(0.5)
+    linear = impressions_from_spend(np.array([100.0]), 20.0)
+    assert linear[0] == pytest.approx(5000.0)
+    saturated = impressions_from_spend(np.array([100.0, 200.0, 10_000.0]), 20.0, saturation_spend_usd=100.0)
+    assert saturated[0] == pytest.approx(2500.0)
+    assert saturated[2] < 5000.0 * 1.0001
+
+
+@pytest.mark.parametrize("p", [1e-4, 0.01, 0.1, 0.5])
+def test_bernoulli_indices_has_the_right_rate(p):
+    """Mean count over 200 draws of n=20,000 is within 4 standard errors of n p."""
+    rng = np.random.default_rng(1)
+    n, draws = 20_000, 200
+    counts = np.array([bernoulli_indices(rng, n, p).size for _ in range(draws)])
+    se = np.sqrt(n * p * (1 - p) / draws)
+    assert abs(counts.mean() - n * p) < 4 * se
+    idx = bernoulli_indices(rng, n, p)
+    assert (np.diff(idx) > 0).all() and (idx < n).all() and (idx >= 0).all()
+
+
+def test_bernoulli_indices_is_uniform_over_positions():
+    rng = np.random.default_rng(2)
+    hits = np.concatenate([bernoulli_indices(rng, 1000, 0.02) for _ in range(3000)])
+    counts = np.bincount(hits // 100, minlength=10)
+    expected = hits.size / 10
+    chi2 = ((counts - expected) ** 2 / expected).sum()
+    assert chi2 < 27.9  # 99.9% quantile of chi-square with 9 degrees of freedom
+
+
+def test_small_world_is_symmetric_seeded_and_has_the_mean_degree():
+    a = small_world(2000, 10, 0.1, np.random.default_rng(3))
+    b = small_world(2000, 10, 0.1, np.random.default_rng(3))
+    np.testing.assert_array_equal(a.indices, b.indices)
+    graph = a.to_networkx()
+    assert graph.number_of_nodes() == 2000
+    assert abs(a.degree().mean() - 10) < 0.2
+    nbrs = a.neighbours_of(np.array([0, 5]))
+    assert nbrs.size == a.degree()[0] + a.degree()[5]
+
+
+@pytest.mark.parametrize("method", list(Attribution))
+def test_attribution_shares_sum_to_one(method):
+    rng = np.random.default_rng(4)
+    touches = rng.integers(0, 4, size=(5, 300)).astype(np.uint16)
+    touches[:, :20] = 0
+    first = np.array([np.flatnonzero(t)[0] if t.any() else -1 for t in touches.T])
+    last = np.array([np.flatnonzero(t)[-1] if t.any() else -1 for t in touches.T])
+    shares = attribution_shares(touches, first, last, method)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    assert (shares >= -1e-12).all()
+    assert (shares[:20, -1] == 1.0).all()
