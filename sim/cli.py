@@ -66,7 +66,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("runs") / Path(args.scenario).stem
     result = run(
         scenario, seed=args.seed, replications=args.replications, trace=args.trace,
-        progress=not args.quiet, engine=args.engine,
+        progress=not args.quiet, engine=args.engine, workers=args.workers,
     )
     result.save(out, plots=not args.no_plots)
     if not args.quiet:
@@ -123,6 +123,8 @@ def _register_run(sub) -> None:
     p.add_argument("--trace", type=_nonnegative_int, default=0, metavar="N",
                    help="record the journeys of N random customers to journeys.csv")
     p.add_argument("--engine", choices=["fast"], default="fast", help="simulation engine")
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="local processes for replications (default: all CPUs)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG charts")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=_cmd_run)

@@ -170,10 +170,12 @@ def run(
     trace: int = 0,
     progress: bool = False,
     engine: str = "fast",
+    workers: int = 1,
 ) -> RunResult:
     """Run ``scenario`` with root ``seed`` for ``replications`` replications.
 
-    The same scenario and seed always give identical results.
+    The same scenario and seed always give identical results, on 1 or N ``workers``
+    (local processes; ``None``: all CPUs).
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
@@ -181,12 +183,17 @@ def run(
         raise ValueError(f"replications: {replications!r} is not allowed: must be >= 1")
     if trace < 0:
         raise ValueError(f"trace: {trace!r} is not allowed: must be >= 0")
-    from tqdm.auto import tqdm
+    from .parallel import run_tasks
 
-    parts = []
     show_reps = progress and replications > 1
-    for r in tqdm(range(replications), desc="replications", unit="run", disable=not show_reps, delay=1.0):
-        parts.append(run_one(scenario, seed, r, trace=trace, progress=progress and not show_reps, engine=engine))
+    parts = run_tasks(
+        run_one,
+        [dict(scenario=scenario, seed=seed, replication=r, trace=trace, progress=progress and not show_reps,
+              engine=engine) for r in range(replications)],
+        workers=workers,
+        progress=show_reps,
+        desc="replications",
+    )
     summaries = [p.summary for p in parts]
     journeys = [p.journeys for p in parts if p.journeys is not None]
     return RunResult(

@@ -163,3 +163,11 @@ def test_marketing_end_month_stops_all_spend(small_baseline):
     months = pd.to_datetime(ts["date"]).dt.month
     assert ts.loc[months >= 4, "marketing_cost"].eq(0).all()
     assert ts.loc[months < 4, "marketing_cost"].gt(0).all()
+
+
+def test_replications_are_identical_on_one_and_two_workers(small_baseline):
+    scenario = small_baseline.with_overrides({"time.horizon_days": 60})
+    one = run(scenario, seed=3, replications=3, workers=1)
+    two = run(scenario, seed=3, replications=3, workers=2)
+    pd.testing.assert_frame_equal(one.timeseries, two.timeseries)
+    assert one.summary == two.summary

@@ -102,3 +102,16 @@ def test_attribution_shares_sum_to_one(method):
     np.testing.assert_allclose(shares.sum(axis=1), 1.0)
     assert (shares >= -1e-12).all()
     assert (shares[:20, -1] == 1.0).all()
+
+
+def _square_plus(x, y=0):
+    return x * x + y
+
+
+def test_run_tasks_keeps_order_on_one_and_two_workers():
+    from sim.parallel import run_tasks
+
+    args = [(i,) for i in range(7)] + [{"x": 2, "y": 1}]
+    one = run_tasks(_square_plus, args, workers=1)
+    two = run_tasks(_square_plus, args, workers=2)
+    assert one == two == [i * i for i in range(7)] + [5]
