@@ -87,40 +87,42 @@ def plot_funnel(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None
 
 
 def plot_economics(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None) -> plt.Figure:
-    """Monthly cost per function and revenue; cumulative costs, gross profit and contribution."""
+    """Monthly cost per function, monthly revenue, and cumulative costs, gross profit and contribution."""
     cols = ["marketing_cost", "sales_cost", "revenue", "gross_profit", "contribution"]
-    mean, low, high = _per_step(ts, cols)
-    fig = fig or plt.figure(figsize=(11, 7.5))
-    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    mean, low, _ = _per_step(ts, cols)
+    fig = fig or plt.figure(figsize=(11, 9))
+    ax_cost, ax_rev, ax_cum = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1, 1.4]})
     dates = _dates(mean)
     window = 30
-    for column, label, color in (
-        ("marketing_cost", "marketing cost", FUNCTION_COLORS["marketing"]),
-        ("sales_cost", "sales cost", FUNCTION_COLORS["sales"]),
-        ("revenue", "revenue", FUNCTION_COLORS["revenue"]),
-    ):
-        ax1.plot(dates, mean[column].rolling(window, min_periods=1).mean() * 30.4375, label=label, color=color, lw=2)
-    ax1.set_ylabel("per month (30-day average)")
-    ax1.set_title("Economics per function" + (f" — {title}" if title else ""))
-    ax1.legend(loc="upper left", frameon=False)
-    _money(ax1)
-    _format_time_axis(ax1)
+    monthly = mean[cols].rolling(window, min_periods=1).mean() * 30.4375
+    ax_cost.plot(dates, monthly["marketing_cost"], label="marketing (channels + team)", color=FUNCTION_COLORS["marketing"], lw=2)
+    ax_cost.plot(dates, monthly["sales_cost"], label="sales (salaries + commissions)", color=FUNCTION_COLORS["sales"], lw=2)
+    ax_cost.set_ylabel("cost per month")
+    ax_cost.set_ylim(bottom=0)
+    ax_cost.set_title("Economics per function" + (f" — {title}" if title else ""))
+    ax_cost.legend(loc="lower right", frameon=True, framealpha=0.9)
+    ax_rev.plot(dates, monthly["revenue"], label="revenue", color=FUNCTION_COLORS["revenue"], lw=2)
+    ax_rev.set_ylabel("revenue per month")
+    ax_rev.set_ylim(bottom=0)
+    ax_rev.legend(loc="upper left", frameon=False)
+    for ax in (ax_cost, ax_rev):
+        _money(ax)
+        _format_time_axis(ax)
     for column, label, color, style in (
         ("marketing_cost", "marketing cost", FUNCTION_COLORS["marketing"], "-"),
         ("sales_cost", "sales cost", FUNCTION_COLORS["sales"], "-"),
         ("gross_profit", "gross profit", FUNCTION_COLORS["revenue"], "-"),
         ("contribution", "contribution (gross profit - both costs)", FUNCTION_COLORS["profit"], "--"),
     ):
-        cum = mean[column].cumsum()
-        ax2.plot(dates, cum, label=label, color=color, lw=2, ls=style)
+        ax_cum.plot(dates, mean[column].cumsum(), label=label, color=color, lw=2, ls=style)
         if low is not None:
             # Band of cumulative values across replications.
             per_rep = ts.pivot_table(index="step", columns="replication", values=column).cumsum()
-            ax2.fill_between(dates, per_rep.quantile(0.025, axis=1), per_rep.quantile(0.975, axis=1), color=color, alpha=0.15)
-    ax2.axhline(0, color="black", lw=0.8)
-    ax2.set_ylabel("cumulative")
-    ax2.legend(loc="upper left", frameon=False)
-    _money(ax2)
-    _format_time_axis(ax2)
+            ax_cum.fill_between(dates, per_rep.quantile(0.025, axis=1), per_rep.quantile(0.975, axis=1), color=color, alpha=0.15)
+    ax_cum.axhline(0, color="black", lw=0.8)
+    ax_cum.set_ylabel("cumulative since day 0")
+    ax_cum.legend(loc="upper left", frameon=False)
+    _money(ax_cum)
+    _format_time_axis(ax_cum)
     fig.tight_layout()
     return fig
