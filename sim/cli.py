@@ -97,6 +97,8 @@ def format_summary(summary: dict, name: str, replications: int) -> str:
             return f"{fmt(value['mean'])}  [{fmt(value['low'])}, {fmt(value['high'])}]"
         if value is None:
             return "n/a"
+        if float(value).is_integer():
+            return f"{int(value):,}"
         if abs(value) >= 1000:
             return f"{value:,.0f}"
         if abs(value) < 10:
