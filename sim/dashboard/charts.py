@@ -101,10 +101,11 @@ def roi_chart(model: DashboardModel) -> Figure:
             ax.annotate(f"{values[k]:+.0f}%", (df["date"].iloc[k], values[k]), xytext=(4, 0),
                         textcoords="offset points", color=color, fontsize=9, va="center", fontweight="bold")
     ax.axhline(0, color="black", lw=1)
-    ax.text(0.01, 0.02, "above 0: the function has paid for itself", transform=ax.transAxes, fontsize=8, color="#555555")
+    ax.text(0.99, 0.97, "above 0: the function has paid for itself", transform=ax.transAxes, fontsize=8,
+            color="#555555", ha="right", va="top")
     ax.set_ylabel("ROI so far (%)")
     ax.set_title("Incremental ROI of each function", loc="left", fontsize=11)
-    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    ax.legend(loc="center left", bbox_to_anchor=(0.0, 0.7), frameon=False, fontsize=9)
     _time_axis(ax, model)
     lo, hi = ax.get_ylim()
     ax.set_ylim(min(lo, -100), max(hi, 50))
