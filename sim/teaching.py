@@ -188,10 +188,10 @@ def what_each_function_moves(results: dict[str, RunResult]) -> pd.DataFrame:
 
 
 def contacts(result: RunResult) -> pd.DataFrame:
-    """Focus and communication: how many people each function reaches, how, at what cost.
+    """Communication: each function's contacts, what they cost and how many make a result.
 
     Marketing's contacts are impressions (mass, indirect); sales' are conversations with one
-    buyer (leads worked, outbound calls, and each opportunity's negotiation).
+    buyer (leads worked and outbound calls). Results: marketing leads; deals won by reps.
     """
     s = _plain(result.summary)
     m, sa = s["marketing"], s["sales"]
@@ -301,6 +301,7 @@ def kpi_tables(result: RunResult) -> dict[str, pd.Series]:
     marketing = pd.Series(
         {
             "impressions": m["impressions"],
+            "businesses reached": m["reach"],
             "click-through rate": m["ctr"],
             "clicks": m["clicks"],
             "marketing leads": m["leads"],

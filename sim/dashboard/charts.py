@@ -101,8 +101,9 @@ def roi_chart(model: DashboardModel) -> Figure:
             ax.annotate(f"{values[k]:+.0f}%", (df["date"].iloc[k], values[k]), xytext=(4, 0),
                         textcoords="offset points", color=color, fontsize=9, va="center", fontweight="bold")
     ax.axhline(0, color="black", lw=1)
-    ax.text(0.99, 0.97, "above 0: the function has paid for itself", transform=ax.transAxes, fontsize=8,
-            color="#555555", ha="right", va="top")
+    # Just above the zero line on the left, where the curves (starting at -100%) never are.
+    ax.text(0.01, 0, " above 0: paid for itself", transform=ax.get_yaxis_transform(), fontsize=8,
+            color="#555555", ha="left", va="bottom")
     ax.set_ylabel("ROI so far (%)")
     ax.set_title("Incremental ROI of each function", loc="left", fontsize=11)
     ax.legend(loc="center left", bbox_to_anchor=(0.0, 0.7), frameon=False, fontsize=9)
