@@ -73,11 +73,12 @@ def touch_coverage(journeys: pd.DataFrame) -> pd.DataFrame:
     Rows: marketing, sales; columns: share of traced customers touched at least once, and
     touch events per customer touched.
     """
-    n = journeys["customer"].nunique() if len(journeys) else 0
+    keys = ["replication", "customer"] if "replication" in journeys else ["customer"]
+    n = len(journeys[keys].drop_duplicates()) if len(journeys) else 0
     rows = {}
     for who in ("marketing", "sales"):
         t = journeys[journeys["event"] == f"{who}_touch"]
-        touched = t["customer"].nunique()
+        touched = len(t[keys].drop_duplicates())
         rows[who] = {
             "share_of_customers_touched": touched / n if n else np.nan,
             "touch_events_per_customer_touched": len(t) / touched if touched else np.nan,
@@ -101,7 +102,8 @@ def channel_table(result: RunResult) -> pd.DataFrame:
 
 def pick_journey(journeys: pd.DataFrame) -> int:
     """A traced customer whose journey shows both functions: touched by marketing and by
-    sales and won, if there is one; else the customer with the most events."""
+    sales and won, if there is one; else the customer with the most events (first replication)."""
+    journeys = _first_replication(journeys)
     per = journeys.groupby("customer")["event"]
     has = per.agg(lambda e: {"marketing_touch", "sales_touch", "deal"} <= set(e))
     candidates = has[has].index
@@ -115,7 +117,8 @@ def pick_journey(journeys: pd.DataFrame) -> int:
 
 
 def journey_table(journeys: pd.DataFrame, customer: int) -> pd.DataFrame:
-    """One customer's journey as a readable table: date, who acted, what happened."""
+    """One customer's journey as a readable table: date, who acted, what happened (first replication)."""
+    journeys = _first_replication(journeys)
     j = journeys[journeys["customer"] == customer].copy()
 
     def who(row) -> str:
@@ -366,6 +369,12 @@ def cost_composition(result: RunResult) -> pd.DataFrame:
         index=["marketing", "sales"],
     )
     return table
+
+
+def _first_replication(journeys: pd.DataFrame) -> pd.DataFrame:
+    if "replication" not in journeys or journeys.empty:
+        return journeys
+    return journeys[journeys["replication"] == journeys["replication"].min()]
 
 
 def _plain(summary: dict) -> dict:

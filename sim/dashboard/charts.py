@@ -106,7 +106,7 @@ def roi_chart(model: DashboardModel) -> Figure:
             color="#555555", ha="left", va="bottom")
     ax.set_ylabel("ROI so far (%)")
     ax.set_title("Incremental ROI of each function", loc="left", fontsize=11)
-    ax.legend(loc="center left", bbox_to_anchor=(0.0, 0.7), frameon=False, fontsize=9)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False, fontsize=9, borderaxespad=0.2)
     _time_axis(ax, model)
     lo, hi = ax.get_ylim()
     ax.set_ylim(min(lo, -100), max(hi, 50))
