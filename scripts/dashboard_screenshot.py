@@ -48,7 +48,8 @@ def main() -> int:
             time.sleep(2)
             page.get_by_role("button", name="▶").click()
             page.wait_for_function(
-                f"() => parseInt(document.querySelector('[data-testid=kpi-day] .kpi-value').innerText) >= {args.days}",
+                "() => { const e = document.querySelector('[data-testid=kpi-day] .kpi-value');"
+                f" return e !== null && parseInt(e.innerText) >= {args.days}; }}",
                 timeout=600_000,
             )
             page.get_by_role("button", name="❚❚").click()

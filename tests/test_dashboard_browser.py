@@ -141,7 +141,8 @@ def test_dashboard_in_a_real_browser(dashboard, tmp_path):
             # Play, let it run, pause: days go on, then stop.
             page.get_by_role("button", name="▶").click()
             page.wait_for_function(
-                "() => parseInt(document.querySelector('[data-testid=kpi-day] .kpi-value').innerText) >= 60",
+                "() => { const e = document.querySelector('[data-testid=kpi-day] .kpi-value');"
+                " return e !== null && parseInt(e.innerText) >= 60; }",
                 timeout=60_000,
             )
             for _attempt in range(3):  # a click can land while the button is being redrawn
