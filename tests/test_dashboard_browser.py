@@ -26,8 +26,11 @@ CHROMIUM_ARGS = [
 ]
 
 
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+
+
 def _chromium() -> str:
-    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    path = shutil.which("chromium") or (str(DEBIAN_CHROMIUM) if DEBIAN_CHROMIUM.exists() else None)
     problem = None
     if path is None:
         problem = "Debian's chromium is not installed (apt-get install -y chromium)"
@@ -104,6 +107,17 @@ def test_dashboard_in_a_real_browser(dashboard, tmp_path):
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1500})
+            # Offline: anything not served by the dashboard itself is refused (no CDN).
+            outside: list[str] = []
+
+            def local_only(route):
+                if route.request.url.startswith(url):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", local_only)
             page.goto(url)
             step = page.get_by_role("button", name="Step")
             step.wait_for(timeout=60_000)
@@ -181,6 +195,19 @@ def test_dashboard_in_a_real_browser(dashboard, tmp_path):
             # A week of salaries for 30 reps instead of 6 (commissions are small in week one).
             assert _money(kpi("sales-cost")) > 3.5 * sales_cost_6_reps
             page.screenshot(path=shots / "dashboard_30_reps.png", full_page=True)
+            print("requests refused (not local):", outside or "none")
         finally:
             browser.close()
     assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+
+
+def test_missing_browser_is_an_error_in_ci(monkeypatch):
+    """CI must run the browser test, never skip it."""
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys.modules[__name__], "DEBIAN_CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="cannot run in CI"):
+        _chromium()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        _chromium()
