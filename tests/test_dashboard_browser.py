@@ -150,6 +150,7 @@ def test_dashboard_in_a_real_browser(dashboard, tmp_path):
             after_step = charts_rendered()
             assert sum(a != b for a, b in zip(before, after_step)) >= 3, "charts did not redraw after Step"
             sales_cost_6_reps = _money(kpi("sales-cost"))
+            first_week = {name: kpi(name) for name in ("revenue", "sales-cost", "marketing-cost", "customers")}
             assert sales_cost_6_reps > 0 and _money(kpi("marketing-cost")) > 0
 
             # Play, let it run, pause: days go on, then stop.
@@ -180,6 +181,13 @@ def test_dashboard_in_a_real_browser(dashboard, tmp_path):
             assert _money(kpi("revenue")) > 0
             assert kpi("roi-sales") != "–" and kpi("roi-marketing") != "–"
             page.screenshot(path=shots / "dashboard_playing.png", full_page=True)
+
+            # Reset with untouched sliders repeats the run exactly (same seed, same levers).
+            page.get_by_role("button", name="Reset").click()
+            expect(page.get_by_test_id("kpi-day").locator(".kpi-value")).to_have_text(re.compile(r"^0 "), timeout=30_000)
+            step.click()
+            expect(page.get_by_test_id("kpi-day").locator(".kpi-value")).to_have_text(re.compile(r"^7 "), timeout=30_000)
+            assert {name: kpi(name) for name in first_week} == first_week
 
             # Move a slider (takes effect on Reset): the most reps allowed.
             reps = page.get_by_role("slider", name="Sales reps")

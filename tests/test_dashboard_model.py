@@ -76,10 +76,10 @@ def test_every_slider_is_accepted_by_name(baseline):
     pytest.importorskip("solara")
     from mesa.visualization import Slider
 
-    from sim.dashboard.page import model_params
+    from sim.dashboard.page import initial_values, model_params
 
     params = model_params(baseline, seed=5)
-    kwargs = {k: (v.value if isinstance(v, Slider) else v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
+    kwargs = initial_values(params)
     kwargs["headcount"] = 11
     model = DashboardModel(**kwargs)
     assert model.levers["headcount"] == 11

@@ -11,7 +11,7 @@ from ..scenario import Scenario
 from .model import TACTICS, DashboardModel, lever_defaults
 from .views import PANELS
 
-__all__ = ["make_page", "model_params"]
+__all__ = ["make_page", "model_params", "initial_values"]
 
 #: Days per click of Step (and per redraw while playing): a week keeps the page responsive.
 DAYS_PER_RENDER = 7
@@ -41,17 +41,24 @@ def model_params(scenario: Scenario, seed: int = 0) -> dict[str, Any]:
     }
 
 
+def initial_values(params: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments SolaraViz passes on Reset before any slider moves."""
+    return {k: v.value if isinstance(v, Slider) else v["value"] if isinstance(v, dict) else v for k, v in params.items()}
+
+
 def make_page(scenario: Scenario | str | Path, overrides: dict | None = None, seed: int = 0):
     """The SolaraViz page for ``scenario`` (a Scenario or a scenario file, with overrides)."""
     if not isinstance(scenario, Scenario):
         scenario = Scenario.from_toml(scenario, overrides or {})
     elif overrides:
         scenario = scenario.with_overrides(overrides)
-    model = DashboardModel(scenario, seed=seed)
+    params = model_params(scenario, seed)
+    # Start from the sliders' values, so that Reset without touching a slider repeats the run.
+    model = DashboardModel(**initial_values(params))
     return SolaraViz(
         model,
         components=[(panel, 0) for panel in PANELS],
-        model_params=model_params(scenario, seed),
+        model_params=params,
         name=f"marketsim: sales vs marketing — {scenario.name}",
         play_interval=50,
         render_interval=DAYS_PER_RENDER,
