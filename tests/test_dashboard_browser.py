@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -83,17 +84,18 @@ def dashboard(tmp_path):
     cmd = [sys.executable, "-m", "sim", "dashboard", "scenarios/baseline.toml", "--port", str(port),
            "--set", "market.population=3000"]
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}/"
         _wait_http(url, proc, log)
         yield chromium, url, log
     finally:
-        proc.terminate()
+        # The server runs in its own session: stop the whole group, leave nothing behind.
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
 

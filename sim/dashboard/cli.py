@@ -65,7 +65,12 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     _check_port_free(args.host, args.port)
     print(f"marketsim dashboard: http://{args.host}:{args.port}/  ({args.scenario}; Ctrl+C stops)", flush=True)
     env = server_env(args.scenario, parse_overrides(args.overrides), args.seed)
-    return subprocess.call(server_command(args.host, args.port), env=env)
+    command = server_command(args.host, args.port)
+    if os.name == "posix":
+        # Become the server: a signal sent to `marketsim dashboard` (Ctrl+C, kill) stops it,
+        # and no orphaned server is left behind.
+        os.execve(command[0], command, env)
+    return subprocess.call(command, env=env)
 
 
 def register(subparsers) -> None:

@@ -80,7 +80,18 @@ def kpi_panel(model: DashboardModel) -> solara.Element:
     return solara.HTML(tag="div", unsafe_innerHTML=body)
 
 
-GUIDE = """
+# Vuetify shows a slider's value only while it is dragged; a class needs to read it at a glance.
+ALWAYS_SHOW_SLIDER_VALUES = """
+<style>
+.v-slider__thumb-label-container { display: block !important; }
+.v-slider__thumb-label { transform: translateY(-24px) translateX(-50%) !important; border-radius: 4px !important;
+  width: auto !important; min-width: 26px; height: 18px !important; padding: 0 5px; font-size: 11px; }
+.v-slider__thumb-label > * { transform: none !important; }
+.v-input__slider { margin-top: 16px !important; }
+</style>
+"""
+
+GUIDE = ALWAYS_SHOW_SLIDER_VALUES + """
 <div data-testid="guide" style="font-family:sans-serif;font-size:13px;line-height:1.45;color:#222">
 <b>How to read this page</b>
 <ul style="margin:4px 0 0 0;padding-left:18px">
