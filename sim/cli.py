@@ -18,7 +18,11 @@ from .scenario import Scenario, ScenarioError, parse_override
 __all__ = ["main", "build_parser", "load_scenario", "add_scenario_options", "UsageError"]
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "sim.roi",
+    "sim.compare",
+    "sim.optimize",
+]
 
 
 class UsageError(Exception):
