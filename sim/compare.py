@@ -40,6 +40,8 @@ ROI_KPIS = (
     "sales_payback_day",
     "marketing_incremental_gross_profit_usd",
     "sales_incremental_gross_profit_usd",
+    "marketing_incremental_gross_profit_last_90_days_usd",
+    "sales_incremental_gross_profit_last_90_days_usd",
     "interaction_gross_profit_usd",
 )
 

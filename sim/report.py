@@ -134,7 +134,7 @@ def _payback_text(results: dict[str, "RoiResult"]) -> str:
 def write_comparison(
     out: str | Path, results: dict[str, "RoiResult"], command: str = "", sources: Sequence[str] | None = None
 ) -> list[str]:
-    """comparison.csv, roi.png, funnel.png, economics.png and report.html into ``out``."""
+    """comparison.csv, roi_timeline.csv, roi.png, funnel.png, economics.png and report.html into ``out``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -145,6 +145,8 @@ def write_comparison(
     out.mkdir(parents=True, exist_ok=True)
     table = comparison_table(results)
     table.to_csv(out / "comparison.csv", index=False)
+    timeline = pd.concat([r.timeline.assign(scenario=name) for name, r in results.items()], ignore_index=True)
+    timeline[["scenario", *results[next(iter(results))].timeline.columns]].to_csv(out / "roi_timeline.csv", index=False)
     pngs = {
         "roi.png": figure_png(plot_roi(results)),
         "funnel.png": figure_png(plot_funnel_comparison(results)),
@@ -167,7 +169,7 @@ def write_comparison(
         ("Seeds and versions", _run_info(results, command, sources)),
     ]
     (out / "report.html").write_text(html_report("marketsim: scenario comparison", sections), encoding="utf-8")
-    return ["comparison.csv", *pngs, "report.html"]
+    return ["comparison.csv", "roi_timeline.csv", *pngs, "report.html"]
 
 
 def write_roi(out: str | Path, result: "RoiResult", command: str = "", source: str | None = None) -> list[str]:

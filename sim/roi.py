@@ -73,6 +73,7 @@ KEPT_COLUMNS = (
     "sales_cost", "revenue", "gross_profit", "contribution", "headcount",
 )
 MARGINAL_STEP = 0.10
+LAST_DAYS = 90
 
 
 # ---------------------------------------------------------------------- budget changes
@@ -320,6 +321,10 @@ def roi_analysis(
         kpis.append({"kpi": f"{f}_payback_day", **_kpi(*(payback[f][k] for k in ("mean", "low", "high")))})
         kpis.append({"kpi": f"{f}_cost_usd", **_kpi(*(v[-1] for v in band(costs[f])))})
         kpis.append({"kpi": f"{f}_incremental_gross_profit_usd", **_kpi(*(v[-1] for v in band(incremental[f])))})
+        # What the function still brings in at the end (e.g. long after its spend stopped).
+        before = incremental[f][:, -LAST_DAYS - 1] if steps > LAST_DAYS else 0.0
+        last = incremental[f][:, -1] - before
+        kpis.append({"kpi": f"{f}_incremental_gross_profit_last_{LAST_DAYS}_days_usd", **_kpi(*band(last))})
     mean, low, high = add("both", "interaction_gross_profit_usd", interaction)
     kpis.append({"kpi": "interaction_gross_profit_usd", **_kpi(mean[-1], low[-1], high[-1])})
     kpis.append({"kpi": "baseline_gross_profit_usd", **_kpi(*(v[-1] for v in band(gp["neither"])))})
