@@ -43,18 +43,22 @@ def _fmt(value: Any) -> str:
     return html.escape(str(value))
 
 
+class _Html(str):
+    """Text that is already HTML (inserted into tables as is)."""
+
+
 def _kpi_cell(mean, low, high) -> str:
     if mean is None or pd.isna(mean):
         return "absent"
     if low is None or pd.isna(low) or (low == mean and high == mean):
         return _fmt(mean)
-    return f"{_fmt(mean)}<br><small>[{_fmt(low)}, {_fmt(high)}]</small>"
+    return _Html(f"{_fmt(mean)}<br><small>[{_fmt(low)}, {_fmt(high)}]</small>")
 
 
 def _table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{v if isinstance(v, str) and v.startswith('<') else _fmt(v)}</td>"
+        "<tr>" + "".join(f"<td>{v if isinstance(v, _Html) else _fmt(v)}</td>"
                          for v in row) + "</tr>"
         for row in frame.itertuples(index=False)
     )

@@ -255,6 +255,7 @@ def test_compare_writes_table_charts_and_a_self_contained_report(tmp_path):
     text = (out / "report.html").read_text()
     assert "channels.search.monthly_budget_usd" in text and "sales.headcount" in text  # differences key by key
     assert "root seed" in text and "mesa" in text
+    assert "&lt;br&gt;" not in text  # intervals are rendered, not escaped
 
 
 def test_roi_command_writes_report_with_decodable_images(tmp_path):
