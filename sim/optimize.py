@@ -183,7 +183,7 @@ def format_split(result: SplitResult) -> str:
     )
     lines.append(
         "splits not distinguishable from it (paired 95% interval of the difference contains 0): "
-        + (", ".join(f"{n} reps" for n in ties) if ties else "none")
+        + (", ".join(f"{n} rep{'' if n == 1 else 's'}" for n in ties) if ties else "none")
     )
     return "\n".join(lines)
 
