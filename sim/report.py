@@ -43,11 +43,23 @@ def _fmt(value: Any) -> str:
     return html.escape(str(value))
 
 
-class _Html(str):
-    """Text that is already HTML (inserted into tables as is)."""
+class _Html:
+    """Text that is already HTML (inserted into tables as is).
+
+    Not a ``str`` subclass on purpose: pandas may store strings as its own string type and
+    drop a subclass, while other objects are kept as they are.
+    """
+
+    __slots__ = ("markup",)
+
+    def __init__(self, markup: str) -> None:
+        self.markup = markup
+
+    def __str__(self) -> str:
+        return self.markup
 
 
-def _kpi_cell(mean, low, high) -> str:
+def _kpi_cell(mean, low, high) -> str | _Html:
     if mean is None or pd.isna(mean):
         return "absent"
     if low is None or pd.isna(low) or (low == mean and high == mean):
@@ -58,7 +70,7 @@ def _kpi_cell(mean, low, high) -> str:
 def _table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{v if isinstance(v, _Html) else _fmt(v)}</td>"
+        "<tr>" + "".join(f"<td>{v.markup if isinstance(v, _Html) else _fmt(v)}</td>"
                          for v in row) + "</tr>"
         for row in frame.itertuples(index=False)
     )
