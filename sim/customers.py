@@ -145,8 +145,8 @@ class Customers:
         nbrs = self.network.neighbours_of(idx)
         if nbrs.size == 0:
             return
-        touched, delta = np.unique(nbrs, return_counts=True)
+        # (a value of the array's dtype keeps ufunc.at on its fast path)
         if sign > 0:
-            self.customer_neighbours[touched] += delta.astype(np.uint16)
+            np.add.at(self.customer_neighbours, nbrs, _ONE_TOUCH)
         else:
-            self.customer_neighbours[touched] -= delta.astype(np.uint16)
+            np.subtract.at(self.customer_neighbours, nbrs, _ONE_TOUCH)

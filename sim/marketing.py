@@ -88,6 +88,9 @@ class MarketingChannel(mesa.Agent):
         self._target_sizes = sizes
         self._target_starts = customers.segment_start[target_segments].astype(np.int64)
         self._target_size = float(sizes.sum())
+        # Blocks of the exposure draw: (segment, noticed) for each target, then (segment, clicked).
+        self._block_starts = np.tile(self._target_starts, 2)
+        self._block_sizes = np.tile(sizes, 2)
         n_segments = customers.segment_size.size
         # Cumulative impressions per customer of each segment (for reach).
         self.cumulative_per_capita = np.zeros(n_segments)
@@ -137,10 +140,9 @@ class MarketingChannel(mesa.Agent):
         total = int(counts.sum())
         if total == 0:
             return _EMPTY, _EMPTY
-        k = sizes.size
-        starts = np.tile(self._target_starts, 2)
-        hit = np.repeat(starts, counts) + (self.stream.random(total) * np.repeat(np.tile(sizes, 2), counts)).astype(np.int64)
-        n_notice = int(counts[:k].sum())
+        hit = np.repeat(self._block_starts, counts)
+        hit += (self.stream.random(total) * np.repeat(self._block_sizes, counts)).astype(np.int64)
+        n_notice = int(counts[: sizes.size].sum())
         return np.unique(hit[:n_notice]), np.unique(hit[n_notice:])
 
     def _notice(self, idx: np.ndarray, day: int) -> None:
