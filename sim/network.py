@@ -55,7 +55,7 @@ class Network:
         return graph
 
 
-def small_world(n: int, degree: int, rewire: float, rng: np.random.Generator, chunk: int = 1 << 22) -> Network:
+def small_world(n: int, degree: int, rewire: float, rng: np.random.Generator, chunk: int = 1 << 18) -> Network:
     """Seeded Watts-Strogatz graph on ``n`` nodes, built in chunks without a Python loop per node.
 
     Each node links to the next ``degree/2`` nodes on the ring; a share ``rewire`` of links
@@ -73,7 +73,8 @@ def small_world(n: int, degree: int, rewire: float, rng: np.random.Generator, ch
     half = max(1, min(degree // 2, (n - 1) // 2))
     links = n * half
     src = np.repeat(np.arange(n, dtype=np.int32), half)
-    dst = src + np.tile(np.arange(1, half + 1, dtype=np.int32), n)
+    dst = np.tile(np.arange(1, half + 1, dtype=np.int32), n)
+    dst += src
     dst[dst >= n] -= n
     # Which links are rewired: uniforms drawn chunk by chunk (the same stream as one big draw).
     moved = np.concatenate(
@@ -81,9 +82,10 @@ def small_world(n: int, degree: int, rewire: float, rng: np.random.Generator, ch
     )
     dst[moved] = rng.integers(0, n, size=moved.size, dtype=np.int32)
     del moved
-    loop = src == dst
-    degree_of = np.bincount(src[~loop], minlength=n) + np.bincount(dst[~loop], minlength=n)
-    del loop
+    degree_of = np.bincount(src, minlength=n)
+    degree_of += np.bincount(dst, minlength=n)
+    loops = src[np.flatnonzero(src == dst)]  # self-loops (from rewiring) are dropped
+    degree_of -= 2 * np.bincount(loops, minlength=n)
     total = int(degree_of.sum())
     index_type = np.int32 if total < 2**31 - 1 else np.int64
     indptr = np.zeros(n + 1, dtype=index_type)

@@ -49,7 +49,7 @@ class SalesRep(mesa.Agent):
         ramp = self.model.config.sales.ramp_days
         if ramp == 0:
             return 1.0
-        return float(np.clip((day - self.hire_day) / ramp, 0.0, 1.0))
+        return min(1.0, max(0.0, (day - self.hire_day) / ramp))
 
     def step(self) -> None:
         """Accrue this day's quota (prorated by ramp) while employed."""
