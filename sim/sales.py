@@ -239,11 +239,14 @@ class SalesTeam:
             return
         self.outbound_calls += total
         caller = np.repeat(np.arange(len(self.reps)), calls)
-        sizes = customers.segment_size[self._rep_segments].astype(float)
-        seg_of_call = self._rep_segments[self.stream.choice(sizes.size, size=total, p=sizes / sizes.sum())]
-        target = customers.segment_start[seg_of_call] + (
-            self.stream.random(total) * customers.segment_size[seg_of_call]
-        ).astype(np.int64)
+        # A uniform prospect among all customers of the rep-served segments: one draw places
+        # each call on the segments laid end to end (so segments are hit in proportion to size).
+        sizes = customers.segment_size[self._rep_segments]
+        before = np.cumsum(sizes) - sizes
+        position = (self.stream.random(total) * float(sizes.sum())).astype(np.int64)
+        k = np.searchsorted(before, position, side="right") - 1
+        seg_of_call = self._rep_segments[k]
+        target = customers.segment_start[seg_of_call] + (position - before[k])
         u = self.stream.random(total)
         # One call per prospect per day; prospects already in the funnel's later stages decline.
         _, first = np.unique(target, return_index=True)
