@@ -68,6 +68,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
     scenario = load_scenario(args.scenario, args.overrides)
+    if args.engine == "reference" and args.trace:
+        raise UsageError("--trace: journeys are recorded by the fast engine only; drop --trace or use --engine fast")
     out = Path(args.out) if args.out else Path("runs") / Path(args.scenario).stem
     result = run(
         scenario, seed=args.seed, replications=args.replications, trace=args.trace,
@@ -129,7 +131,8 @@ def _register_run(sub) -> None:
     p.add_argument("--replications", type=_positive_int, default=1, help="replications (default 1)")
     p.add_argument("--trace", type=_nonnegative_int, default=0, metavar="N",
                    help="record the journeys of N random customers to journeys.csv")
-    p.add_argument("--engine", choices=["fast"], default="fast", help="simulation engine")
+    p.add_argument("--engine", choices=["fast", "reference"], default="fast",
+                   help="simulation engine: fast (vectorised) or reference (one agent per customer; slow)")
     p.add_argument("--workers", type=_positive_int, default=None,
                    help="local processes for replications (default: all CPUs)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG charts")

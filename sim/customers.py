@@ -30,6 +30,9 @@ class Stage(enum.IntEnum):
     CHURNED = 8
 
 
+_TOUCH_MAX = np.uint16(np.iinfo(np.uint16).max)
+_ONE_TOUCH = np.uint16(1)
+
 STAGES: tuple[str, ...] = tuple(s.name.lower() for s in Stage)
 
 #: How a customer was won (``won_by`` array).
@@ -126,7 +129,10 @@ class Customers:
         if not np.isscalar(counts):
             counts = np.asarray(counts)[pre]
         row = self.touches[touchpoint]
-        row[idx] = np.minimum(row[idx].astype(np.int64) + counts, np.iinfo(np.uint16).max)
+        if np.isscalar(counts) and counts == 1:
+            row[idx] = np.minimum(row[idx], _TOUCH_MAX - 1) + _ONE_TOUCH  # saturates, stays uint16
+        else:
+            row[idx] = np.minimum(row[idx].astype(np.int64) + counts, _TOUCH_MAX)
         first = self.first_touch[idx] < 0
         self.first_touch[idx[first]] = touchpoint
         self.last_touch[idx] = touchpoint
@@ -139,8 +145,8 @@ class Customers:
         nbrs = self.network.neighbours_of(idx)
         if nbrs.size == 0:
             return
-        touched, delta = np.unique(nbrs, return_counts=True)
+        # (a value of the array's dtype keeps ufunc.at on its fast path)
         if sign > 0:
-            self.customer_neighbours[touched] += delta.astype(np.uint16)
+            np.add.at(self.customer_neighbours, nbrs, _ONE_TOUCH)
         else:
-            self.customer_neighbours[touched] -= delta.astype(np.uint16)
+            np.subtract.at(self.customer_neighbours, nbrs, _ONE_TOUCH)

@@ -4,7 +4,7 @@ Each channel is a ``mesa.Agent``. Its daily spend comes from a monthly budget (o
 schedule, or a flight between two months); spend buys impressions at a CPM, with optional
 Hill saturation, spread over the following days by geometric adstock (carryover).
 Impressions land on random customers of the targeted segments; only their effects (noticed,
-clicked) are drawn per customer, so work is proportional to those events. Proactive, broad, standardised: a channel never looks at
+clicked) are drawn, by Poisson splitting, so work is proportional to those events. Proactive, broad, standardised: a channel never looks at
 an individual customer before it reaches them.
 """
 
@@ -19,7 +19,6 @@ import numpy as np
 
 from .customers import Stage
 from .response import geometric_adstock, impressions_from_spend
-from .sampling import bernoulli_indices
 from .scenario import Channel as ChannelConfig
 
 if TYPE_CHECKING:
@@ -56,9 +55,9 @@ class MarketingChannel(mesa.Agent):
     ``lambda_s = impressions_s / size_s``. Only what an impression *does* is simulated per
     customer: it is noticed with probability ``brand_effect`` (a touch: the customer
     becomes aware and gains brand memory) or clicked with probability ``ctr`` (a touch that
-    may turn into an inbound lead). Those events are drawn by sparse sampling over the
-    segment's block, so a day's work is proportional to the events, not to the impressions
-    or the population. Reach and frequency follow from the Poisson model exactly
+    may turn into an inbound lead). Those events are drawn for all targeted segments at once
+    (see :meth:`_exposure`), so a day's work is proportional to the events, not to the
+    impressions or the population. Reach and frequency follow from the Poisson model exactly
     (``reach = size (1 - exp(-cumulative lambda))``).
     """
 
@@ -86,6 +85,12 @@ class MarketingChannel(mesa.Agent):
         self.target_segments = target_segments
         sizes = customers.segment_size[target_segments].astype(float)
         self._segment_weights = sizes / sizes.sum() if sizes.sum() > 0 else sizes
+        self._target_sizes = sizes
+        self._target_starts = customers.segment_start[target_segments].astype(np.int64)
+        self._target_size = float(sizes.sum())
+        # Blocks of the exposure draw: (segment, noticed) for each target, then (segment, clicked).
+        self._block_starts = np.tile(self._target_starts, 2)
+        self._block_sizes = np.tile(sizes, 2)
         n_segments = customers.segment_size.size
         # Cumulative impressions per customer of each segment (for reach).
         self.cumulative_per_capita = np.zeros(n_segments)
@@ -111,46 +116,63 @@ class MarketingChannel(mesa.Agent):
         self._remainder = expected - count  # carry fractions: totals match the budget
         self.impressions = count
         self.noticed = self.clicks = self.leads = 0
-        if count == 0 or self._segment_weights.sum() == 0:
+        if count == 0 or self._target_size == 0:
             return
-        customers = model.customers
-        per_segment = count * self._segment_weights
-        for s, impressions in zip(self.target_segments, per_segment):
-            size = int(customers.segment_size[s])
-            if size == 0:
-                continue
-            per_capita = impressions / size
-            self.cumulative_per_capita[s] += per_capita
-            self._notice(s, size, per_capita, day)
-            self._click(s, size, per_capita, day)
+        # Impressions spread evenly over the targeted customers: lambda per customer.
+        per_capita = count / self._target_size
+        self.cumulative_per_capita[self.target_segments] += per_capita
+        noticed, clicked = self._exposure(per_capita)
+        self._notice(noticed, day)
+        self._click(clicked, day)
 
-    def _notice(self, s: int, size: int, per_capita: float, day: int) -> None:
+    def _exposure(self, per_capita: float) -> tuple[np.ndarray, np.ndarray]:
+        """Who notices and who clicks at least one impression today (one draw for all segments).
+
+        A customer's noticed impressions are Poisson(``lambda brand_effect``), so the noticed
+        impressions of a segment are Poisson(``size lambda brand_effect``) in total, each on a
+        uniformly random customer (Poisson splitting); the customers hit at least once are
+        exactly those who notice (probability ``1 - exp(-lambda brand_effect)``, independently).
+        Likewise for clicks with ``ctr``. Work is proportional to the events.
+        """
+        sizes = self._target_sizes
+        means = np.concatenate([sizes * (per_capita * self.config.brand_effect), sizes * (per_capita * self.config.ctr)])
+        counts = self.stream.poisson(means)
+        total = int(counts.sum())
+        if total == 0:
+            return _EMPTY, _EMPTY
+        hit = np.repeat(self._block_starts, counts)
+        hit += (self.stream.random(total) * np.repeat(self._block_sizes, counts)).astype(np.int64)
+        n_notice = int(counts[: sizes.size].sum())
+        return np.unique(hit[:n_notice]), np.unique(hit[n_notice:])
+
+    def _notice(self, idx: np.ndarray, day: int) -> None:
         """Customers who notice at least one impression today: a touch, brand memory, awareness."""
-        customers = self.model.customers
-        p = -np.expm1(-per_capita * self.config.brand_effect)
-        idx = customers.segment_start[s] + bernoulli_indices(self.stream, size, p)
-        self.noticed += idx.size
+        self.noticed = idx.size
         if idx.size == 0:
             return
+        customers = self.model.customers
         stage = customers.stage[idx]
         customers.touch(idx, self.index, day)
         customers.add_memory(idx, self.config.memory_gain, day)
         customers.move(idx[stage == Stage.UNAWARE], Stage.AWARE, day, self.name)
 
-    def _click(self, s: int, size: int, per_capita: float, day: int) -> None:
+    def _click(self, idx: np.ndarray, day: int) -> None:
         """Aware or considering customers who click today: a touch; some become leads."""
+        if idx.size == 0:
+            return
         customers = self.model.customers
-        p = -np.expm1(-per_capita * self.config.ctr)
-        idx = customers.segment_start[s] + bernoulli_indices(self.stream, size, p)
         u = self.stream.random(idx.size)
         stage = customers.stage[idx]
         can_click = (stage == Stage.AWARE) | (stage == Stage.CONSIDERING)
         idx, u, stage = idx[can_click], u[can_click], stage[can_click]
-        self.clicks += idx.size
+        self.clicks = idx.size
         if idx.size == 0:
             return
         customers.touch(idx, self.index, day)
         converts = u < self.config.click_to_lead
-        self.leads += int(converts.sum())
+        self.leads = int(converts.sum())
         self.model.sales.add_leads(idx[converts], day, self.name)
         customers.move(idx[~converts & (stage == Stage.AWARE)], Stage.CONSIDERING, day, self.name)
+
+
+_EMPTY = np.empty(0, dtype=np.int64)

@@ -21,7 +21,10 @@ from .metrics import aggregate, summarize
 from .model import MarketModel
 from .scenario import Scenario
 
-__all__ = ["RunResult", "run", "run_one", "versions"]
+__all__ = ["ENGINES", "RunResult", "run", "run_one", "versions"]
+
+#: Simulation engines: the vectorised one, and the one-agent-per-customer reference model.
+ENGINES = ("fast", "reference")
 
 
 def versions() -> dict[str, str]:
@@ -121,9 +124,14 @@ def run_one(
     scenario: Scenario, seed: int, replication: int = 0, trace: int = 0, progress: bool = False, engine: str = "fast"
 ) -> _Replication:
     """One replication of one scenario."""
-    if engine != "fast":
-        raise ValueError(f"engine: {engine!r} is not allowed: must be 'fast'")
-    model = MarketModel(scenario, seed=seed, replication=replication, trace=trace)
+    if engine not in ENGINES:
+        raise ValueError(f"engine: {engine!r} is not allowed: must be one of {', '.join(map(repr, ENGINES))}")
+    if engine == "reference":
+        from .reference_model import ReferenceModel
+
+        model = ReferenceModel(scenario, seed=seed, replication=replication, trace=trace)
+    else:
+        model = MarketModel(scenario, seed=seed, replication=replication, trace=trace)
     model.run(progress=progress)
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     ts.insert(0, "replication", replication)
@@ -183,6 +191,8 @@ def run(
         raise ValueError(f"replications: {replications!r} is not allowed: must be >= 1")
     if trace < 0:
         raise ValueError(f"trace: {trace!r} is not allowed: must be >= 0")
+    if engine not in ENGINES:
+        raise ValueError(f"engine: {engine!r} is not allowed: must be one of {', '.join(map(repr, ENGINES))}")
     from .parallel import run_tasks
 
     show_reps = progress and replications > 1

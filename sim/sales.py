@@ -49,7 +49,7 @@ class SalesRep(mesa.Agent):
         ramp = self.model.config.sales.ramp_days
         if ramp == 0:
             return 1.0
-        return float(np.clip((day - self.hire_day) / ramp, 0.0, 1.0))
+        return min(1.0, max(0.0, (day - self.hire_day) / ramp))
 
     def step(self) -> None:
         """Accrue this day's quota (prorated by ramp) while employed."""
@@ -110,6 +110,7 @@ class SalesTeam:
         hire_day = day - cfg.ramp_days if ramped else day
         for skill in skills:
             self.reps.append(SalesRep(self.model, hire_day, float(skill)))
+        self._rep_arrays()
 
     def _release(self, count: int, day: int) -> None:
         """The most recent hires leave first; their open deals are lost."""
@@ -123,6 +124,7 @@ class SalesTeam:
             rep.leave_day = day
             self.former_reps.append(rep)
             rep.remove()
+        self._rep_arrays()
 
     def staff(self, day: int) -> None:
         """Apply the headcount plan for this day's month."""
@@ -136,8 +138,17 @@ class SalesTeam:
         elif target < self.headcount:
             self._release(self.headcount - target, day)
 
+    def _rep_arrays(self) -> None:
+        """Hire days and skills of the active reps as arrays (for the vectorised phases)."""
+        self._hire_days = np.array([rep.hire_day for rep in self.reps], dtype=float)
+        self._skills = np.array([rep.skill for rep in self.reps], dtype=float)
+
     def productivities(self, day: int) -> np.ndarray:
-        return np.array([rep.productivity(day) for rep in self.reps], dtype=float)
+        """Each active rep's share of full productivity (the same linear ramp as :meth:`SalesRep.productivity`)."""
+        ramp = self.config.ramp_days
+        if ramp == 0:
+            return np.ones(len(self.reps))
+        return np.clip((day - self._hire_days) / ramp, 0.0, 1.0)
 
     def free_capacity(self, day: int) -> np.ndarray:
         if not self.reps:
@@ -228,11 +239,14 @@ class SalesTeam:
             return
         self.outbound_calls += total
         caller = np.repeat(np.arange(len(self.reps)), calls)
-        sizes = customers.segment_size[self._rep_segments].astype(float)
-        seg_of_call = self._rep_segments[self.stream.choice(sizes.size, size=total, p=sizes / sizes.sum())]
-        target = customers.segment_start[seg_of_call] + (
-            self.stream.random(total) * customers.segment_size[seg_of_call]
-        ).astype(np.int64)
+        # A uniform prospect among all customers of the rep-served segments: one draw places
+        # each call on the segments laid end to end (so segments are hit in proportion to size).
+        sizes = customers.segment_size[self._rep_segments]
+        before = np.cumsum(sizes) - sizes
+        position = (self.stream.random(total) * float(sizes.sum())).astype(np.int64)
+        k = np.searchsorted(before, position, side="right") - 1
+        seg_of_call = self._rep_segments[k]
+        target = customers.segment_start[seg_of_call] + (position - before[k])
         u = self.stream.random(total)
         # One call per prospect per day; prospects already in the funnel's later stages decline.
         _, first = np.unique(target, return_index=True)
@@ -280,11 +294,12 @@ class SalesTeam:
         )
 
     def _competitor_days(self, seg: np.ndarray, reps: np.ndarray) -> np.ndarray:
-        skill = np.array([self.reps[r].skill for r in reps], dtype=float)
+        skill = self._skills[reps]
         rate = self.model.segments.competitor_rate[seg] * (1.0 - 0.5 * skill)
         days = np.full(seg.size, np.iinfo(np.int32).max, dtype=np.int64)
         active = rate > 0
-        days[active] = self.stream.geometric(rate[active])
+        # (capped: for a tiny rate the draw can reach the int64 limit and overflow day + days)
+        days[active] = np.minimum(self.stream.geometric(rate[active]), np.iinfo(np.int32).max)
         return days
 
     def _append(self, cust, rep, event, when, price, open_day, outbound) -> None:
@@ -328,7 +343,7 @@ class SalesTeam:
         customers.touch(idx, customers.sales_touch, day)
         seg = customers.segment_of(idx)
         reps = self.p_rep[rows]
-        skill = np.array([self.reps[r].skill for r in reps], dtype=float)
+        skill = self._skills[reps]
         list_price = model.segments.list_price[seg]
         floor = list_price * (1.0 - cfg.max_discount)
         reservation = model.reservation_now(idx, day) * (1.0 + cfg.value_selling * skill)

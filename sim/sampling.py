@@ -12,6 +12,7 @@ import numpy as np
 __all__ = ["bernoulli_indices", "daily_probability"]
 
 _DENSE_ABOVE = 0.15  # above this, one uniform per customer is cheaper than skipping
+_TINY = 1e-12  # below this, geometric gaps can overflow int64
 
 
 def bernoulli_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
@@ -26,6 +27,10 @@ def bernoulli_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
         return np.arange(n, dtype=np.int64)
     if p > _DENSE_ABOVE:
         return np.flatnonzero(rng.random(n) < p)
+    if p < _TINY:
+        # Gaps would overflow int64: draw how many succeed, then which ones.
+        k = int(rng.binomial(n, p))
+        return np.sort(rng.choice(n, size=k, replace=False)) if k else np.empty(0, dtype=np.int64)
     expected = n * p
     size = int(expected + 6.0 * np.sqrt(expected) + 16)
     positions = np.cumsum(rng.geometric(p, size=size)) - 1

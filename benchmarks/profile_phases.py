@@ -1,0 +1,71 @@
+"""Where a day's time goes: CPU seconds per phase of ``MarketModel.step`` (and set-up).
+
+    python benchmarks/profile_phases.py --size 100000 --days 365
+
+Each phase method is wrapped with a CPU-time counter (``time.process_time``); the table
+lists set-up, each phase, the rest of ``step`` (collecting the row, accounting) and the
+result tables built by ``run_one``. For a line-level view use cProfile:
+``python -m cProfile -s tottime benchmarks/profile_phases.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.toml"))
+    args = parser.parse_args()
+
+    from sim import Scenario
+    from sim.marketing import MarketingChannel
+    from sim.model import MarketModel
+    from sim.runner import run_one
+    from sim.sales import SalesTeam
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def timed(cls, name, label):
+        original = getattr(cls, name)
+
+        def wrapper(*a, **k):
+            start = time.process_time()
+            try:
+                return original(*a, **k)
+            finally:
+                spent[label] += time.process_time() - start
+
+        setattr(cls, name, wrapper)
+
+    timed(MarketModel, "__init__", "set-up (population, network, agents)")
+    timed(MarketingChannel, "step", "marketing: exposure, notice, click")
+    timed(MarketModel, "word_of_mouth", "word of mouth")
+    timed(MarketModel, "progression", "progression (interest, leads, forgetting)")
+    timed(SalesTeam, "step", "sales: staffing, pipeline, leads, outbound")
+    timed(MarketModel, "retention", "retention (churn, repeat, win-back)")
+    timed(MarketModel, "step", "step (total)")
+
+    scenario = Scenario.from_toml(args.scenario, {"market.population": args.size, "time.horizon_days": args.days})
+    start = time.process_time()
+    run_one(scenario, seed=1)
+    total = time.process_time() - start
+    step_total = spent.pop("step (total)")
+    phases = sum(v for k, v in spent.items() if not k.startswith("set-up"))
+    spent["rest of step (row, accounting)"] = step_total - phases
+    spent["result tables (run_one)"] = total - step_total - spent["set-up (population, network, agents)"]
+    print(f"{args.size:,} customers x {args.days} days: {total:.2f} CPU s "
+          f"({total / (args.size * args.days) * 1e9:.1f} ns per customer-step, {1e3 * step_total / args.days:.2f} ms per day)")
+    for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {label:<45} {seconds:6.2f} s  {100 * seconds / total:5.1f}%")
+
+
+if __name__ == "__main__":
+    main()
