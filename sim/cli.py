@@ -19,6 +19,9 @@ __all__ = ["main", "build_parser", "load_scenario", "add_scenario_options", "Usa
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
 COMMAND_MODULES: list[str] = []
+COMMAND_MODULES.append("sim.sweep")
+COMMAND_MODULES.append("sim.analysis")
+COMMAND_MODULES.append("sim.mmm")
 
 
 class UsageError(Exception):
