@@ -12,6 +12,9 @@
   spend), from a counterfactual run without that channel (``monthly_budget_usd = 0``, no
   ``schedule_usd``) with common random numbers (same seed and replication, so every other
   random draw is the same); a row ``all_channels`` switches every channel off at once;
+  with ``--replications R``, ``expected_*`` columns give the mean and 95% interval over R
+  realizations: one realization's single-channel contribution is noisy (removing a channel
+  shifts later random draws), so compare MMM estimates with the expectation;
 - ``data_truth_weekly.csv``: the weekly incremental revenue of each channel.
 
 One-channel-off contributions need not add up to ``all_channels``: channels interact
@@ -44,7 +47,7 @@ def without_channel(scenario: Scenario, channel: str) -> Scenario:
 
 def _week_start(dates: pd.Series) -> pd.Series:
     d = pd.to_datetime(dates)
-    return (d - pd.to_timedelta(d.dt.weekday, unit="D")).dt.normalize()
+    return (d - pd.to_timedelta(d.dt.day_of_week, unit="D")).dt.normalize()
 
 
 def weekly_table(timeseries: pd.DataFrame, channels: list[str]) -> pd.DataFrame:
@@ -130,14 +133,40 @@ def _load(source: str, overrides: list[str], seed: int | None) -> tuple[Scenario
     return load_scenario(source, overrides), int(seed or 0), None
 
 
+def _with_expectation(scenario: Scenario, truth: pd.DataFrame, seed: int, replication: int, replications: int,
+                      workers: int | None, progress: bool) -> pd.DataFrame:
+    """Add the expected contribution over ``replications`` realizations (mean and 95% interval)."""
+    from .metrics import mean_interval
+
+    frames = [truth] + [channel_truth(scenario, seed, r, workers=workers, progress=progress)[1]
+                        for r in range(replication + 1, replication + replications)]
+    out = truth.copy()
+    for column in ("incremental_revenue_usd", "roi"):
+        values = np.array([f[column].to_numpy() for f in frames], dtype=float)
+        stats = [mean_interval(list(values[:, i])) for i in range(values.shape[1])]
+        out[f"expected_{column}"] = [s["mean"] for s in stats]
+        out[f"expected_{column}_low"] = [s["low"] for s in stats]
+        out[f"expected_{column}_high"] = [s["high"] for s in stats]
+    out["replications"] = replications
+    return out
+
+
 def export_mmm(scenario: Scenario, out: str | Path, seed: int = 0, replication: int = 0,
-               workers: int | None = None, progress: bool = False) -> list[Path]:
-    """Write the weekly MMM table and its ground truth next to it; return the paths written."""
+               workers: int | None = None, progress: bool = False, replications: int = 1) -> list[Path]:
+    """Write the weekly MMM table and its ground truth next to it; return the paths written.
+
+    The truth columns describe the exported realization (its own counterfactuals). With
+    ``replications`` > 1, ``expected_*`` columns add the mean and 95% interval over that many
+    realizations (replications ``replication`` onward): one realization's contribution of a
+    single channel is noisy, because removing a channel changes later random draws.
+    """
     out = Path(out)
     if out.suffix != ".csv":
         raise ScenarioError(f"--out {out}: must end in .csv (the truth goes to <name>_truth.csv beside it)")
     out.parent.mkdir(parents=True, exist_ok=True)
     data, truth, weekly = channel_truth(scenario, seed, replication, workers=workers, progress=progress)
+    if replications > 1:
+        truth = _with_expectation(scenario, truth, seed, replication, replications, workers, progress)
     paths = [out, out.with_name(f"{out.stem}_truth.csv"), out.with_name(f"{out.stem}_truth_weekly.csv")]
     data.to_csv(paths[0], index=False)
     truth.to_csv(paths[1], index=False)
@@ -147,8 +176,10 @@ def export_mmm(scenario: Scenario, out: str | Path, seed: int = 0, replication: 
 
 def _cmd_export(args) -> int:
     scenario, seed, _ = _load(args.source, args.overrides, args.seed)
+    if args.replications < 1:
+        raise ScenarioError(f"--replications {args.replications}: must be >= 1")
     paths = export_mmm(scenario, args.out, seed=seed, replication=args.replication, workers=args.workers,
-                       progress=not args.quiet)
+                       progress=not args.quiet, replications=args.replications)
     if not args.quiet:
         data = pd.read_csv(paths[0])
         truth = pd.read_csv(paths[1])
@@ -176,6 +207,8 @@ def register(subparsers) -> None:
     add_scenario_options(p, seed=False)
     p.add_argument("--seed", type=int, default=None, help="root seed (default: the run's, or 0)")
     p.add_argument("--replication", type=int, default=0, help="which replication of the seed (default 0)")
+    p.add_argument("--replications", type=int, default=1,
+                   help="realizations for the expected contribution columns (default 1: this realization only)")
     p.add_argument("--workers", type=int, default=None, help="local processes (default: all CPUs)")
     p.add_argument("--quiet", action="store_true", help="no progress or summary")
     p.set_defaults(func=_cmd_export)

@@ -862,17 +862,23 @@ class Sweep:
         return read_results(out) if record != Record.SERIES else None
 
 
+def _changed_keys(a: Any, b: Any, prefix: str) -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for key in sorted(set(a) | set(b), key=str):
+            out += _changed_keys(a.get(key), b.get(key), f"{prefix}.{key}" if prefix else str(key))
+        return out
+    return [] if _canonical(a) == _canonical(b) else [prefix]
+
+
 def _describe_change(out: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
-    changed = []
-    for section in ("spec", "base_scenario"):
-        a, b = old.get(section, {}), new.get(section, {})
-        for key in sorted(set(a) | set(b)):
-            if _canonical(a.get(key)) != _canonical(b.get(key)):
-                changed.append(f"{section}.{key}" if section == "spec" else f"base scenario {key}")
-    what = ", ".join(changed[:8]) or "the specification"
+    changed = [f"spec.{k}" for k in _changed_keys(old.get("spec", {}), new.get("spec", {}), "")]
+    changed += [f"base scenario {k}" for k in _changed_keys(old.get("base_scenario", {}),
+                                                            new.get("base_scenario", {}), "")]
+    what = ", ".join(changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
     return (f"--out {out} holds results of a different sweep ({old.get('name')!r}, spec {old.get('spec_hash')}; "
-            f"this one is spec {new['spec_hash']}): changed: {what}. Use a new --out folder, or delete {out} to "
-            "start over")
+            f"this one is spec {new['spec_hash']}): changed: {what or 'the specification'}. Use a new --out "
+            f"folder, or delete {out} to start over")
 
 
 # ============================================================================ command line
@@ -891,7 +897,15 @@ def _cmd_sweep(args) -> int:
     else:
         executor = LocalExecutor(workers=args.processes)
     with executor:
-        sweep.run(out, executor=executor, progress=not args.quiet, chunk_size=args.chunk_size)
+        try:
+            sweep.run(out, executor=executor, progress=not args.quiet, chunk_size=args.chunk_size)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:
+            if type(exc).__name__ not in ("KilledWorker", "CommClosedError", "FutureCancelledError"):
+                raise
+            raise SweepError(f"the Dask cluster lost a task ({type(exc).__name__}: {exc}); finished runs are "
+                             "kept: run the same command again to resume") from None
     before = sweep.already_done
     elapsed = time.perf_counter() - started
     total = len(sweep.unique_runs)

@@ -240,7 +240,7 @@ def test_changed_specification_in_the_same_folder_is_refused(tmp_path, capsys):
     assert main(["sweep", str(spec), "--out", str(out), "--processes", "1", "--quiet",
                  "--set", "sales.capacity=5"]) == 2
     err = capsys.readouterr().err
-    assert "holds results of a different sweep" in err and "base scenario sales" in err
+    assert "holds results of a different sweep" in err and "base scenario sales.capacity" in err
     spec.write_text(spec.read_text().replace("replications = 2", "replications = 3"))
     assert main(["sweep", str(spec), "--out", str(out), "--quiet"]) == 2
     assert "spec.replications" in capsys.readouterr().err
@@ -375,7 +375,7 @@ def test_export_mmm_gives_weekly_data_and_a_ground_truth(tmp_path):
     assert len(data) == 9  # complete Monday-Sunday weeks in 70 days from a Thursday
     assert list(data.columns[:5]) == ["date", "spend_search", "spend_social", "spend_content",
                                                           "spend_events"]
-    assert pd.to_datetime(data["date"]).dt.weekday.eq(0).all()
+    assert pd.to_datetime(data["date"]).dt.day_of_week.eq(0).all()
     assert data["spend_search"].nunique() > 2  # the schedule shows week to week
     assert set(truth.index) == {"search", "social", "content", "events", "all_channels"}
     # a channel that spends nothing changes nothing: with common random numbers its
