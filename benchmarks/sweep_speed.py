@@ -35,13 +35,13 @@ def spec(runs: int, horizon: int, population: int) -> dict:
     }
 
 
-def timed_sweep(executor, runs: int, horizon: int, population: int, folder: Path) -> float:
+def timed_sweep(executor, runs: int, horizon: int, population: int, folder: Path) -> tuple[float, dict]:
     warm = Sweep.from_dict(spec(2, horizon, population), source="warm-up")
     warm.run(folder / "warm", executor=executor, progress=False)
     sweep = Sweep.from_dict(spec(runs, horizon, population), source="benchmark")
     started = time.perf_counter()
     sweep.run(folder / "sweep", executor=executor, progress=False)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, sweep.stats
 
 
 def main() -> None:
@@ -61,10 +61,16 @@ def main() -> None:
         started = time.perf_counter()
         with make() as executor, tempfile.TemporaryDirectory() as folder:
             startup = time.perf_counter() - started
-            seconds = timed_sweep(executor, args.runs, args.horizon, args.population, Path(folder))
+            seconds, stats = timed_sweep(executor, args.runs, args.horizon, args.population, Path(folder))
+            workers = executor.workers
         results[label] = args.runs / seconds
-        print(f"{label:<30} {seconds:7.1f} s  {results[label]:6.2f} runs/s  (executor start {startup:.1f} s)",
-              flush=True)
+        # CPU seconds per run on the workers shows the per-run cost of each executor; the CPU
+        # share (worker CPU / (wall x workers)) shows how much of its cores the sweep obtained:
+        # below 1 means idle workers or, on a shared machine, other programs' load.
+        cpu_per_run = stats["worker_cpu_seconds"] / max(1, stats["runs"])
+        share = stats["worker_cpu_seconds"] / (seconds * workers)
+        print(f"{label:<30} {seconds:7.1f} s  {results[label]:6.2f} runs/s  worker CPU {cpu_per_run:.3f} s/run  "
+              f"CPU share {share:.0%}  (executor start {startup:.1f} s)", flush=True)
     one, two, dask = results.values()
     print(f"speed-up 1 -> 2 processes: {two / one:.2f}x (goal >= 1.7x)")
     print(f"Dask / local pool (2 workers): {dask / two:.2f} (goal >= 0.85)")

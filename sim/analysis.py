@@ -151,7 +151,7 @@ def plot_indices(indices: pd.DataFrame, outcome: str, ax=None):
 
     data = indices[indices["outcome"] == outcome]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 0.5 + 0.55 * max(2, len(data))))
+        fig, ax = plt.subplots(figsize=(7, 1.2 + 0.6 * max(2, len(data))))
     else:
         fig = ax.figure
     y = np.arange(len(data))
@@ -317,17 +317,19 @@ def analyze(out: str | Path, outcomes: Sequence[str] | None = None, *, plots: bo
     return report
 
 
-def format_report(report: SweepAnalysis, max_points: int = 12) -> str:
-    """A short text summary: the best design points per outcome and the index table."""
+def format_report(report: SweepAnalysis, max_points: int = 30) -> str:
+    """A short text summary: each outcome per design point (in design order) and the index table."""
     lines = [f"design: {report.design}, {len(report.points)} points, factors: {', '.join(report.factors)}"]
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format",
                            lambda v: f"{v:,.4g}"):
-        for outcome in report.outcomes:
+        for outcome in report.outcomes if report.indices is None else []:  # sampled designs: indices only
             column = f"{outcome}_mean"
-            table = report.points.dropna(subset=[column]).sort_values(column, ascending=False)
+            table = report.points.dropna(subset=[column])
             if table.empty:
                 continue
-            lines.append(f"\n{outcome}: mean [95% interval] per design point (top {min(max_points, len(table))})")
+            shown_note = f"first {max_points} of {len(table)}; all in points.csv" if len(table) > max_points else ""
+            lines.append(f"\n{outcome}: mean [95% interval] per design point" + (f" ({shown_note})" if shown_note
+                                                                                   else ""))
             shown = table.head(max_points)[[*report.factors, column, f"{outcome}_low", f"{outcome}_high", "n"]]
             lines.append(shown.to_string(index=False))
         if report.indices is not None and len(report.indices):

@@ -285,8 +285,16 @@ def design_matrix(spec: SweepSpec) -> tuple[list[dict[str, Any]], np.ndarray | N
     """The design points (factor column -> value) and, for sampled designs, the raw sample matrix."""
     factors = spec.factors
     if spec.design == Design.GRID:
-        combos = itertools.product(*[f.values for f in factors])  # type: ignore[misc]
-        return [{f.column: _python_value(v) for f, v in zip(factors, combo)} for combo in combos], None
+        # one type per column: [0.5, 1, 2] becomes floats, so every Parquet file has the same schema
+        columns = []
+        for f in factors:
+            values = [_python_value(v) for v in f.values or []]
+            numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+            if numbers and any(isinstance(v, float) for v in values):
+                values = [float(v) for v in values]
+            columns.append(values)
+        combos = itertools.product(*columns)
+        return [{f.column: v for f, v in zip(factors, combo)} for combo in combos], None
     d = len(factors)
     bounds = [[math.log(f.low), math.log(f.high)] if f.log else [f.low, f.high] for f in factors]  # type: ignore
     if spec.design == Design.LHS:
@@ -407,8 +415,11 @@ def evaluate_chunk(
     return ids, kpi_frame, series_frame
 
 
-def _evaluate_task(task: tuple) -> tuple[list[str], pd.DataFrame | None, pd.DataFrame | None]:
-    return evaluate_chunk(*task)
+def _evaluate_task(task: tuple) -> tuple[list[str], pd.DataFrame | None, pd.DataFrame | None, float, float]:
+    """``evaluate_chunk`` plus the CPU and wall seconds it took where it ran (for throughput figures)."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    ids, kpis, series = evaluate_chunk(*task)
+    return ids, kpis, series, time.process_time() - cpu, time.perf_counter() - wall
 
 
 # ============================================================================ executors
@@ -560,6 +571,8 @@ def _run_ids_in(folder: Path) -> dict[Path, list[str]]:
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*.parquet")):
+        if path.name.startswith(("_", ".")):  # set aside earlier; pandas and pyarrow skip these too
+            continue
         try:
             ids = pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist()
         except Exception:  # a foreign or damaged file: keep it out of the results
@@ -622,6 +635,7 @@ class Sweep:
         self._check_factor_keys()
         self.runs = self._plan()
         self.already_done = 0
+        self.stats: dict[str, float] = {}
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -831,6 +845,8 @@ class Sweep:
         todo = [r for r in self.unique_runs if r.run_id not in done]
         total = len(self.unique_runs)
         self.already_done = total - len(todo)
+        # this call's throughput: runs, wall time, and CPU and task seconds on the workers
+        self.stats = {"runs": 0, "wall_seconds": 0.0, "worker_cpu_seconds": 0.0, "task_seconds": 0.0}
         owns_executor = executor is None
         executor = executor or LocalExecutor()
         try:
@@ -843,8 +859,12 @@ class Sweep:
                 if progress:
                     bar.write(f"{self.spec.name}: {len(todo)} of {total} runs to do, {len(chunks)} chunks of "
                               f"<= {size}, on {executor.describe()}")
+                started = time.perf_counter()
                 try:
-                    for ids, kpis, series in executor.imap_unordered(_evaluate_task, tasks):
+                    for ids, kpis, series, cpu, wall in executor.imap_unordered(_evaluate_task, tasks):
+                        self.stats["runs"] += len(ids)
+                        self.stats["worker_cpu_seconds"] += cpu
+                        self.stats["task_seconds"] += wall
                         name = f"chunk-{hashlib.sha256(','.join(ids).encode()).hexdigest()[:16]}.parquet"
                         if series is not None:
                             _write_parquet_atomic(series, out / SERIES / name, tmp_dir)
@@ -852,6 +872,7 @@ class Sweep:
                             _write_parquet_atomic(kpis, out / RESULTS / name, tmp_dir)
                         bar.update(len(ids))
                 finally:
+                    self.stats["wall_seconds"] = time.perf_counter() - started
                     bar.close()
         finally:
             if owns_executor:

@@ -385,3 +385,34 @@ def test_export_mmm_gives_weekly_data_and_a_ground_truth(tmp_path):
     # the truth covers the whole horizon; the weekly table only complete weeks
     assert truth.loc["search", "spend_usd"] >= data["spend_search"].sum() > 0
     assert truth.loc["all_channels", "spend_usd"] == pytest.approx(truth["spend_usd"].drop("all_channels").sum())
+
+
+def test_morris_and_lhs_designs_run_and_analyse(tmp_path):
+    morris = SOBOL.replace('design = "sobol"\nsamples = 64', 'design = "morris"\nsamples = 4')
+    morris = morris.replace('"market.population" = 2000', '"market.population" = 300')
+    out = tmp_path / "morris"
+    sweep = Sweep.from_toml(write(tmp_path, morris))
+    assert len(sweep.points) == 4 * (3 + 1)
+    with LocalExecutor(workers=2) as pool:
+        sweep.run(out, executor=pool, progress=False)
+    indices = analyze(out).indices.set_index("factor")
+    # elementary effects of accounting-only factors are exactly zero under common random numbers
+    for inert in ("sales.annual_quota_usd", "marketing.team_monthly_cost_usd"):
+        assert indices.loc[inert, "mu_star"] == 0 and indices.loc[inert, "sigma"] == 0
+    assert indices.loc["channels.search.monthly_budget_usd", "mu_star"] > 0
+    assert (out / "analysis" / "indices_total_revenue_usd.png").exists()
+
+    lhs = morris.replace('design = "morris"\nsamples = 4', 'design = "lhs"\nsamples = 6')
+    out = tmp_path / "lhs"
+    assert main(["sweep", str(write(tmp_path, lhs, "lhs.toml")), "--out", str(out), "--processes", "2",
+                 "--quiet"]) == 0
+    report = analyze(out)
+    assert report.indices is None and len(report.points) == 6
+    assert (out / "analysis" / "scatter_total_revenue_usd.png").exists()
+
+
+def test_grid_columns_have_one_type_so_every_parquet_file_shares_a_schema(tmp_path):
+    sweep = Sweep.from_toml(write(tmp_path, SMALL.replace("values = [0.5, 1.0, 2.0]", "values = [0.5, 1, 2]")))
+    assert {type(p["marketing_scale"]) for p in sweep.points} == {float}
+    assert {type(p["sales.headcount"]) for p in sweep.points} == {int}
+    assert sweep.runs[2].overrides["channels.search.monthly_budget_usd"] == 20000 * 1.0
