@@ -833,6 +833,10 @@ class Sweep:
         """
         from tqdm.auto import tqdm
 
+        try:
+            import pyarrow  # noqa: F401 - Parquet files
+        except ImportError:  # pragma: no cover - the sweep extra is missing
+            raise SweepError("sweeps write Parquet files: pip install 'marketsim[sweep]'") from None
         out = Path(out)
         self._prepare_folder(out)
         tmp_dir = out / _TMP
