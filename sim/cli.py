@@ -22,6 +22,9 @@ COMMAND_MODULES: list[str] = [
     "sim.roi",
     "sim.compare",
     "sim.optimize",
+    "sim.sweep",
+    "sim.analysis",
+    "sim.mmm",
     "sim.dashboard.cli",
 ]
 
