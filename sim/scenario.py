@@ -317,7 +317,7 @@ class Scenario(_Frozen):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise ScenarioError(_format_errors(exc, source)) from None
+            raise ScenarioError(format_validation_errors(exc, source)) from None
 
     @classmethod
     def from_toml(cls, path: str | Path, overrides: Mapping[str, Any] | None = None) -> "Scenario":
@@ -432,7 +432,8 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-def _format_errors(exc: ValidationError, source: str) -> str:
+def format_validation_errors(exc: ValidationError, source: str, what: str = "scenario") -> str:
+    """One line per problem, each naming the key, the value and what is allowed."""
     lines = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
@@ -447,5 +448,5 @@ def _format_errors(exc: ValidationError, source: str) -> str:
             lines.append(f"{loc}: missing; this key is required")
         else:
             lines.append(f"{loc}: {err['input']!r} is not allowed: {msg.lower()}")
-    head = f"{source}: invalid scenario" + (" (1 problem)" if len(lines) == 1 else f" ({len(lines)} problems)")
+    head = f"{source}: invalid {what}" + (" (1 problem)" if len(lines) == 1 else f" ({len(lines)} problems)")
     return head + "\n  " + "\n  ".join(lines)

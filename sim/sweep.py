@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .scenario import Scenario, ScenarioError, apply_overrides, load_toml_dict
+from .scenario import Scenario, ScenarioError, apply_overrides, format_validation_errors, load_toml_dict
 
 __all__ = [
     "Design",
@@ -220,23 +220,6 @@ class SweepSpec(_Frozen):
         if self.design in (Design.SOBOL, Design.MORRIS) and len(self.factors) < 2:
             raise ValueError(f"factors: design = \"{self.design.value}\" needs at least two factors")
         return self
-
-
-def _format_errors(exc: ValidationError, source: str) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"]
-        if msg.startswith("Value error, "):
-            lines.append(msg.removeprefix("Value error, "))
-        elif err["type"] == "extra_forbidden":
-            lines.append(f"{loc}: unknown key (value {err['input']!r}); check the spelling")
-        elif err["type"] == "missing":
-            lines.append(f"{loc}: missing; this key is required")
-        else:
-            lines.append(f"{loc}: {err['input']!r} is not allowed: {msg.lower()}")
-    head = f"{source}: invalid sweep" + (" (1 problem)" if len(lines) == 1 else f" ({len(lines)} problems)")
-    return head + "\n  " + "\n  ".join(lines)
 
 
 # ============================================================================ runs
@@ -646,7 +629,7 @@ class Sweep:
         try:
             spec = SweepSpec.model_validate(dict(data))
         except ValidationError as exc:
-            raise SweepError(_format_errors(exc, source)) from None
+            raise SweepError(format_validation_errors(exc, source, "sweep")) from None
         base_path = Path(root) / spec.base
         if not base_path.exists():
             raise SweepError(f"{source}: base = {spec.base!r}: no such scenario file ({base_path})")
