@@ -1,0 +1,36 @@
+"""Pinned output of small runs: a move or refactor of the code must not change a single byte.
+
+A change that is meant to change the model's numbers updates these digests in a commit of
+its own that says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from sim import run
+
+#: sha256 of timeseries.csv (and deals.csv) for the small baseline, seed 11, by engine.
+PINNED = {
+    "fast": {
+        "timeseries": "524cb25f92211d43a32ce7a68a64cb41d4cc4b7a4e10c776e202011df231d388",
+        "deals": "4af6c1f61b18e9fab3b394c1ae9d63659e622b5ae6cd96c7b9672336d5c85e44",
+    },
+    "reference": {
+        "timeseries": "ed1ee6a5eb3ed4997bd50cb73998fb626bee20ad60c16ab822107935061729e3",
+        "deals": "a94288d396ccd04b0e5e6dc11527a01705daf6ce231156b05774f0b09e99dd27",
+    },
+}
+
+
+def _digest(frame) -> str:
+    return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("engine", sorted(PINNED))
+def test_small_run_is_byte_identical_to_the_pinned_digest(small_baseline, engine):
+    result = run(small_baseline, seed=11, engine=engine)
+    assert _digest(result.timeseries) == PINNED[engine]["timeseries"]
+    assert _digest(result.deals) == PINNED[engine]["deals"]
