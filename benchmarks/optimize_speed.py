@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from sim import Scenario
-from sim.optimize import format_split, optimize_split
+from sim.analysis.optimize import format_split, optimize_split
 
 
 def main() -> None:

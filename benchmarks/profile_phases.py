@@ -26,10 +26,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from sim import Scenario
-    from sim.marketing import MarketingChannel
-    from sim.model import MarketModel
-    from sim.runner import run_one
-    from sim.sales import SalesTeam
+    from sim.engine.marketing import MarketingChannel
+    from sim.engine.model import MarketModel
+    from sim.running.run import run_one
+    from sim.engine.sales import SalesTeam
 
     spent: dict[str, float] = defaultdict(float)
 

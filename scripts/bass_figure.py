@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from sim import run  # noqa: E402
-from sim.validation import PUBLISHED_BASS, adoption_curve, bass_cumulative, bass_peak_time, bass_scenario, plot_bass_fit  # noqa: E402
+from sim.analysis.validation import PUBLISHED_BASS, adoption_curve, bass_cumulative, bass_peak_time, bass_scenario, plot_bass_fit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,9 +9,9 @@
 
 __version__ = "0.1.0"
 
-from .customers import STAGES, Stage
-from .model import MarketModel
-from .runner import RunResult, run
-from .scenario import Scenario, ScenarioError
+from sim.engine.customers import STAGES, Stage
+from sim.engine.model import MarketModel
+from sim.running.run import RunResult, run
+from sim.scenario.schema import Scenario, ScenarioError
 
 __all__ = ["MarketModel", "RunResult", "STAGES", "Scenario", "ScenarioError", "Stage", "__version__", "run"]

@@ -11,7 +11,7 @@ import pytest
 from sim import Scenario
 from sim.cli import main
 from sim.dashboard.model import COUNTERFACTUALS, DashboardModel, apply_levers, incremental_roi, lever_defaults
-from sim.runner import run_one
+from sim.running.run import run_one
 from sim.scenario import ChannelKind
 
 BASELINE = "scenarios/baseline.toml"

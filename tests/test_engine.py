@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sim import STAGES, MarketModel, run
-from sim.economics import LEDGER_COLUMNS
+from sim.engine.ledger import LEDGER_COLUMNS
 
 
 @pytest.fixture(scope="module")

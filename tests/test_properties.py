@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from sim import Scenario, ScenarioError, run
 from sim.cli import main
-from sim.marketing import daily_budget
-from sim.negotiation import settle
-from sim.reference import scenario_keys
-from sim.response import geometric_adstock, impressions_from_spend
+from sim.engine.marketing import daily_budget
+from sim.engine.negotiation import settle
+from sim.scenario.keys import scenario_keys
+from sim.engine.response import geometric_adstock, impressions_from_spend
 
 from .conftest import SCENARIOS
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.attribution import Attribution, attribution_shares
-from sim.negotiation import settle
-from sim.network import small_world
-from sim.response import geometric_adstock, hill_saturation, impressions_from_spend
-from sim.sampling import bernoulli_indices
+from sim.engine.attribution import Attribution, attribution_shares
+from sim.engine.negotiation import settle
+from sim.engine.network import small_world
+from sim.engine.response import geometric_adstock, hill_saturation, impressions_from_spend
+from sim.engine.sampling import bernoulli_indices
 
 
 def test_settle_prices_lie_between_floor_and_reservation():
@@ -109,7 +109,7 @@ def _square_plus(x, y=0):
 
 
 def test_run_tasks_keeps_order_on_one_and_two_workers():
-    from sim.parallel import run_tasks
+    from sim.running.executors import run_tasks
 
     args = [(i,) for i in range(7)] + [{"x": 2, "y": 1}]
     one = run_tasks(_square_plus, args, workers=1)

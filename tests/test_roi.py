@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from sim import Scenario
-from sim.attribution import Attribution, attribution_shares
+from sim.engine.attribution import Attribution, attribution_shares
 from sim.cli import main
-from sim.optimize import budget_splits, channel_spend_usd, optimize_split
-from sim.roi import (
+from sim.analysis.optimize import budget_splits, channel_spend_usd, optimize_split
+from sim.analysis.roi import (
     add_reps,
     analyse,
     band,

@@ -11,7 +11,7 @@ import pytest
 
 from sim import Scenario, ScenarioError
 from sim.cli import main
-from sim.reference import reference_markdown
+from sim.scenario.keys import reference_markdown
 
 from .conftest import ROOT, SCENARIOS
 

@@ -24,7 +24,7 @@ import pytest
 pytest.importorskip("distributed")
 pytest.importorskip("SALib")
 
-from sim.analysis import analyze  # noqa: E402
+from sim.sweep.sensitivity import analyze  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.scenario import ScenarioError  # noqa: E402
 from sim.sweep import DaskExecutor, LocalExecutor, Sweep, SweepError, read_results  # noqa: E402

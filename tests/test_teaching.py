@@ -1,4 +1,4 @@
-"""The classroom experiments (sim.teaching): tables add up and follow their definitions."""
+"""The classroom experiments (sim.analysis.teaching): tables add up and follow their definitions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import Scenario, run, teaching
+from sim import Scenario, run
+from sim.analysis import teaching
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -83,7 +84,7 @@ def test_switching_a_function_off_stops_its_cost(small):
 def test_every_teaching_chart_draws(result, small):
     import matplotlib.pyplot as plt
 
-    from sim import teaching_plots as charts
+    from sim.plots import teaching as charts
 
     tactics, deals = teaching.tactic_comparison(small, seed=2, tactics=("boulware", "conceder"))
     month = teaching.monthly(result.timeseries, ["revenue"])

@@ -10,7 +10,7 @@ from scipy import stats
 
 from sim import Scenario, run
 from sim.cli import main
-from sim.validation import (
+from sim.analysis.validation import (
     PUBLISHED_BASS,
     adoption_curve,
     bass_cumulative,
@@ -53,7 +53,7 @@ def test_fast_engine_and_reference_model_agree(path):
 def test_engine_agreement_detects_a_real_difference():
     """The comparison has power: an engine whose organic leads come 50% more often is caught
     (a 20% change reaches about 4 standard errors in this design: the edge of what it detects)."""
-    from sim.validation import engine_metrics
+    from sim.analysis.validation import engine_metrics
 
     scenario = Scenario.from_toml(SCENARIOS / "baseline.toml", {"market.population": 1000, "time.horizon_days": 180})
     wrong = scenario.with_overrides(
@@ -162,7 +162,7 @@ def test_reference_engine_is_identical_on_one_and_two_workers(small_baseline):
 
 @pytest.mark.parametrize("n, degree, rewire", [(2, 2, 1.0), (3, 2, 0.0), (50, 4, 0.5), (3000, 10, 0.1)])
 def test_small_world_is_the_same_graph_whatever_the_chunk(n, degree, rewire):
-    from sim.network import small_world
+    from sim.engine.network import small_world
 
     a = small_world(n, degree, rewire, np.random.default_rng(5), chunk=7)
     b = small_world(n, degree, rewire, np.random.default_rng(5), chunk=1 << 20)

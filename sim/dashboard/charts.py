@@ -13,9 +13,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from ..customers import STAGES
-from ..plots import FUNCTION_COLORS, STAGE_COLORS
-from .model import DashboardModel
+from sim.engine.customers import STAGES
+from sim.plots.run import FUNCTION_COLORS, STAGE_COLORS
+from sim.dashboard.model import DashboardModel
 
 __all__ = ["funnel_chart", "money_chart", "roi_chart", "customer_grid", "FIGSIZE"]
 

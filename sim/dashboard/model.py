@@ -2,7 +2,7 @@
 
 :class:`DashboardModel` is a ``mesa.Model`` whose ``__init__`` takes every dashboard lever
 by name (SolaraViz rebuilds it on Reset as ``DashboardModel(**params)``). It steps four
-:class:`~sim.model.MarketModel` copies of the same scenario with the same seed: as built,
+:class:`~sim.engine.model.MarketModel` copies of the same scenario with the same seed: as built,
 without marketing, without reps, and without both. Every phase draws from its own stream
 keyed by name, so the four share common random numbers and their differences are the
 functions' contributions (incremental, causal), day by day.
@@ -16,9 +16,9 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from ..customers import STAGES
-from ..model import MarketModel
-from ..scenario import ChannelKind, Scenario, Tactic
+from sim.engine.customers import STAGES
+from sim.engine.model import MarketModel
+from sim.scenario.schema import ChannelKind, Scenario, Tactic
 
 __all__ = [
     "DashboardModel",

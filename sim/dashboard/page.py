@@ -7,9 +7,9 @@ from typing import Any
 
 from mesa.visualization import Slider, SolaraViz
 
-from ..scenario import Scenario
-from .model import TACTICS, DashboardModel, lever_defaults
-from .views import PANELS
+from sim.scenario.schema import Scenario
+from sim.dashboard.model import TACTICS, DashboardModel, lever_defaults
+from sim.dashboard.views import PANELS
 
 __all__ = ["make_page", "model_params", "initial_values"]
 

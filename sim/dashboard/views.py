@@ -10,9 +10,9 @@ import html
 
 import solara
 
-from ..plots import FUNCTION_COLORS
-from . import charts
-from .model import DashboardModel
+from sim.plots.run import FUNCTION_COLORS
+from sim.dashboard import charts
+from sim.dashboard.model import DashboardModel
 
 __all__ = ["PANELS", "kpi_panel", "guide_panel", "funnel_panel", "customers_panel", "money_panel", "roi_panel"]
 

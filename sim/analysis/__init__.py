@@ -1,0 +1,1 @@
+"""Questions asked of many runs: ROI, comparison, the optimiser, validation, teaching, MMM export."""

@@ -1,0 +1,262 @@
+"""Split a fixed budget between marketing and sales to maximise expected profit.
+
+The budget over the horizon pays for marketing channels and rep salaries (the marketing
+team's cost and the commissions are outside it: the team is a fixed overhead, the same in
+every split, and commissions are paid out of deals). Headcount is whole, so the candidate
+splits are exactly the feasible headcounts ``n = 0, 1, ...``: ``n`` reps for the whole horizon
+cost ``n x annual salary x horizon / 365``, and the rest goes to the channels in the
+scenario's proportions (every channel budget and schedule scaled by one factor). Every split
+is searched (no interpolation between headcounts) and every split runs on the same
+replications of the same seed (common random numbers), so differences between splits are
+not sampling noise in the populations, and the best split is compared with each other
+split by a paired interval.
+
+Objective: expected profit = cumulative gross profit - marketing cost - sales cost at the
+horizon (mean over replications, 95% Student-t interval).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.roi import band, scale_marketing
+from sim.scenario.schema import Scenario
+
+__all__ = ["SplitResult", "budget_splits", "channel_spend_usd", "optimize_split", "register"]
+
+
+def channel_spend_usd(scenario: Scenario) -> float:
+    """Channel spend over the horizon (all channels), as the scenario's schedules imply."""
+    from sim.engine.marketing import daily_budget
+
+    return float(
+        sum(
+            daily_budget(c, scenario.time.start_date, scenario.time.horizon_days, scenario.marketing.end_month).sum()
+            for c in scenario.channels.values()
+        )
+    )
+
+
+def rep_cost_usd(scenario: Scenario) -> float:
+    """Salary of one rep over the horizon."""
+    return scenario.sales.annual_salary_usd * scenario.time.horizon_days / 365.0
+
+
+def budget_splits(
+    scenario: Scenario, total_budget_usd: float, min_share: float = 0.0, max_share: float = 1.0
+) -> list[dict[str, Any]]:
+    """Every feasible split: ``reps``, ``marketing_share``, budgets and the scenario to run.
+
+    Raises ``ValueError`` (naming the parameter) when no split is possible.
+    """
+    if not total_budget_usd > 0:
+        raise ValueError(f"total budget: {total_budget_usd!r} is not allowed: must be > 0")
+    if not 0.0 <= min_share <= max_share <= 1.0:
+        raise ValueError(f"marketing share bounds: [{min_share}, {max_share}] is not allowed: need 0 <= min <= max <= 1")
+    base_spend = channel_spend_usd(scenario)
+    if base_spend <= 0:
+        raise ValueError(
+            f"{scenario.name}: the channels spend nothing over the horizon, so there are no marketing proportions "
+            "to scale; give the channels a budget"
+        )
+    per_rep = rep_cost_usd(scenario)
+    if per_rep <= 0:
+        raise ValueError("sales.annual_salary_usd: 0 is not allowed here: reps must cost something to be budgeted")
+    splits = []
+    for reps in range(int(math.floor(total_budget_usd / per_rep + 1e-9)) + 1):
+        sales_usd = reps * per_rep
+        marketing_usd = total_budget_usd - sales_usd
+        share = marketing_usd / total_budget_usd
+        if not (min_share - 1e-12 <= share <= max_share + 1e-12):
+            continue
+        variant = scale_marketing(scenario, marketing_usd / base_spend).with_overrides(
+            {"sales.headcount": reps, "sales.plan": []}
+        )
+        splits.append({"reps": reps, "marketing_share": share, "marketing_budget_usd": marketing_usd,
+                       "sales_budget_usd": sales_usd, "scenario": variant})
+    if not splits:
+        raise ValueError(
+            f"marketing share bounds [{min_share}, {max_share}]: no whole headcount fits; one rep costs "
+            f"${per_rep:,.0f} over the horizon ({per_rep / total_budget_usd:.1%} of the budget)"
+        )
+    return splits
+
+
+def profit_of_run(scenario: Scenario, seed: int, replication: int) -> dict[str, float]:
+    """One replication's cumulative gross profit, costs and profit at the horizon."""
+    from sim.running.run import run_one
+
+    ts = run_one(scenario, seed, replication).timeseries
+    gp, mc, sc = (float(ts[c].sum()) for c in ("gross_profit", "marketing_cost", "sales_cost"))
+    return {"gross_profit_usd": gp, "marketing_cost_usd": mc, "sales_cost_usd": sc, "profit_usd": gp - mc - sc}
+
+
+@dataclass
+class SplitResult:
+    """The response curve (one row per split) and the best split.
+
+    ``curve`` columns: reps, marketing_share, marketing_budget_usd, sales_budget_usd,
+    profit_mean/low/high, gross_profit_mean, marketing_cost_mean, sales_cost_mean,
+    diff_to_best_mean/low/high (paired, on common seeds), indistinguishable (the paired
+    interval contains 0).
+    """
+
+    scenario: Scenario
+    total_budget_usd: float
+    seed: int
+    replications: int
+    curve: pd.DataFrame
+    profits: np.ndarray  # (splits, replications)
+
+    @property
+    def best(self) -> dict[str, Any]:
+        return self.curve.loc[self.curve["profit_mean"].idxmax()].to_dict()
+
+
+def optimize_split(
+    scenario: Scenario,
+    total_budget_usd: float,
+    *,
+    seed: int = 0,
+    replications: int = 10,
+    min_share: float = 0.0,
+    max_share: float = 1.0,
+    workers: int | None = None,
+    progress: bool = False,
+) -> SplitResult:
+    """Evaluate every feasible split on common seeds and pick the one with the highest expected profit."""
+    from sim.running.executors import run_tasks
+
+    if replications < 1:
+        raise ValueError(f"replications: {replications!r} is not allowed: must be >= 1")
+    splits = budget_splits(scenario, total_budget_usd, min_share, max_share)
+    tasks = [dict(scenario=s["scenario"], seed=seed, replication=r) for s in splits for r in range(replications)]
+    runs = run_tasks(profit_of_run, tasks, workers=workers, progress=progress, desc="splits x replications")
+    table = {k: np.array([x[k] for x in runs]).reshape(len(splits), replications) for k in runs[0]}
+    profit = table["profit_usd"]
+    mean, low, high = band(profit.T)
+    best = int(np.argmax(mean))
+    d_mean, d_low, d_high = band((profit - profit[best]).T)
+    curve = pd.DataFrame(
+        {
+            "reps": [s["reps"] for s in splits],
+            "marketing_share": [s["marketing_share"] for s in splits],
+            "marketing_budget_usd": [s["marketing_budget_usd"] for s in splits],
+            "sales_budget_usd": [s["sales_budget_usd"] for s in splits],
+            "profit_mean": mean, "profit_low": low, "profit_high": high,
+            "gross_profit_mean": table["gross_profit_usd"].mean(axis=1),
+            "marketing_cost_mean": table["marketing_cost_usd"].mean(axis=1),
+            "sales_cost_mean": table["sales_cost_usd"].mean(axis=1),
+            "diff_to_best_mean": d_mean, "diff_to_best_low": d_low, "diff_to_best_high": d_high,
+        }
+    )
+    curve["indistinguishable"] = (curve["diff_to_best_high"] >= 0) & (np.arange(len(curve)) != best)
+    return SplitResult(scenario, float(total_budget_usd), int(seed), replications, curve, profit)
+
+
+def format_split(result: SplitResult) -> str:
+    c = result.curve
+    lines = [
+        f"{result.scenario.name}: ${result.total_budget_usd:,.0f} over {result.scenario.time.horizon_days} days "
+        f"between channels and reps ({result.replications} replications, seed {result.seed})",
+        f"{'reps':>5} {'mkt share':>10} {'marketing $':>13} {'profit mean [95% interval]':>40} {'vs best':>28}",
+    ]
+    for _, r in c.iterrows():
+        diff = "best" if r["diff_to_best_mean"] == 0 and not r["indistinguishable"] else (
+            f"{r['diff_to_best_mean']:+,.0f} [{r['diff_to_best_low']:+,.0f}, {r['diff_to_best_high']:+,.0f}]")
+        lines.append(f"{int(r['reps']):>5} {r['marketing_share']:>10.1%} {r['marketing_budget_usd']:>13,.0f} "
+                     f"{r['profit_mean']:>14,.0f} [{r['profit_low']:,.0f}, {r['profit_high']:,.0f}]".ljust(72)
+                     + f" {diff:>28}")
+    b = result.best
+    ties = c.loc[c["indistinguishable"], "reps"].astype(int).tolist()
+    lines.append(
+        f"\nbest split: {int(b['reps'])} reps (${b['sales_budget_usd']:,.0f}) and ${b['marketing_budget_usd']:,.0f} "
+        f"to marketing ({b['marketing_share']:.1%}); expected profit ${b['profit_mean']:,.0f} "
+        f"[{b['profit_low']:,.0f}, {b['profit_high']:,.0f}]"
+    )
+    lines.append(
+        "splits not distinguishable from it (paired 95% interval of the difference contains 0): "
+        + (", ".join(f"{n} rep{'' if n == 1 else 's'}" for n in ties) if ties else "none")
+    )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- CLI
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.cli.main import UsageError, load_scenario
+    from sim.report.html import figure_png
+    from sim.plots.roi import plot_response_curve
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    if scenario.sales.plan and not args.quiet:
+        print("note: the headcount plan is replaced by a constant headcount in every split")
+    try:
+        result = optimize_split(
+            scenario, args.total_budget, seed=args.seed, replications=args.replications,
+            min_share=args.min_marketing_share, max_share=args.max_marketing_share,
+            workers=args.workers, progress=not args.quiet,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result.curve.to_csv(out / "response_curve.csv", index=False)
+    (out / "response_curve.png").write_bytes(figure_png(plot_response_curve(result)))
+    best = {k: (v.item() if hasattr(v, "item") else v) for k, v in result.best.items()}
+    (out / "best_split.json").write_text(json.dumps(
+        {"scenario": scenario.name, "total_budget_usd": args.total_budget, "seed": args.seed,
+         "replications": args.replications, "best": best}, indent=2) + "\n")
+    if not args.quiet:
+        print(format_split(result))
+        print(f"\nwrote {out}/: response_curve.csv, response_curve.png, best_split.json")
+    return 0
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be between 0 and 1")
+    return value
+
+
+def _budget(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be > 0")
+    return value
+
+
+def register(subparsers) -> None:
+    from sim.analysis.compare import add_run_options
+
+    p = subparsers.add_parser(
+        "optimize", help="best split of a fixed budget between marketing channels and reps",
+        description="Evaluate every whole-headcount split of a fixed budget (channels in the scenario's proportions, "
+                    "the rest as reps) on common seeds; print and plot expected profit against the marketing share.",
+    )
+    p.add_argument("scenario", help="scenario file (TOML)")
+    p.add_argument("--total-budget", type=_budget, required=True, metavar="USD",
+                   help="channel spend + rep salaries over the whole horizon")
+    p.add_argument("--min-marketing-share", type=_share, default=0.0, help="lower bound of the marketing share (0-1)")
+    p.add_argument("--max-marketing-share", type=_share, default=1.0, help="upper bound of the marketing share (0-1)")
+    p.add_argument("--out", default="reports/split", help="output folder (default reports/split)")
+    add_run_options(p, replications=10)
+    p.set_defaults(func=_cmd_optimize)

@@ -1,0 +1,178 @@
+"""Marketing channel agents: spend, impressions, brand memory, clicks and inbound leads.
+
+Each channel is a ``mesa.Agent``. Its daily spend comes from a monthly budget (or a
+schedule, or a flight between two months); spend buys impressions at a CPM, with optional
+Hill saturation, spread over the following days by geometric adstock (carryover).
+Impressions land on random customers of the targeted segments; only their effects (noticed,
+clicked) are drawn, by Poisson splitting, so work is proportional to those events. Proactive, broad, standardised: a channel never looks at
+an individual customer before it reaches them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.engine.customers import Stage
+from sim.engine.response import geometric_adstock, impressions_from_spend
+from sim.scenario.schema import Channel as ChannelConfig
+
+if TYPE_CHECKING:
+    from sim.engine.model import MarketModel
+
+__all__ = ["MarketingChannel", "daily_budget"]
+
+
+def daily_budget(
+    config: ChannelConfig, start_date: dt.date, horizon_days: int, stop_month: int | None = None
+) -> np.ndarray:
+    """Spend per day (USD) over the horizon: each month's budget spread over its days."""
+    out = np.zeros(horizon_days)
+    end = config.end_month
+    if stop_month is not None:
+        end = stop_month if end is None else min(end, stop_month)
+    for day in range(horizon_days):
+        date = start_date + dt.timedelta(days=day)
+        month = (date.year - start_date.year) * 12 + date.month - start_date.month
+        if month < config.start_month or (end is not None and month >= end):
+            continue
+        budget = config.monthly_budget_usd
+        if config.schedule_usd is not None and month < len(config.schedule_usd):
+            budget = config.schedule_usd[month]
+        out[day] = budget / calendar.monthrange(date.year, date.month)[1]
+    return out
+
+
+class MarketingChannel(mesa.Agent):
+    """One marketing channel (search, social, content, events, ...).
+
+    Impressions land on random customers of the targeted segments, so over a day a
+    customer of segment ``s`` receives a Poisson number of impressions with mean
+    ``lambda_s = impressions_s / size_s``. Only what an impression *does* is simulated per
+    customer: it is noticed with probability ``brand_effect`` (a touch: the customer
+    becomes aware and gains brand memory) or clicked with probability ``ctr`` (a touch that
+    may turn into an inbound lead). Those events are drawn for all targeted segments at once
+    (see :meth:`_exposure`), so a day's work is proportional to the events, not to the
+    impressions or the population. Reach and frequency follow from the Poisson model exactly
+    (``reach = size (1 - exp(-cumulative lambda))``).
+    """
+
+    def __init__(
+        self,
+        model: "MarketModel",
+        name: str,
+        index: int,
+        config: ChannelConfig,
+        target_segments: np.ndarray,
+        rng: np.random.Generator,
+    ) -> None:
+        super().__init__(model)
+        self.name = name
+        self.index = index  # touch-point index
+        self.config = config
+        self.stream = rng
+        scenario = model.config
+        self.spend_per_day = daily_budget(
+            config, scenario.time.start_date, scenario.time.horizon_days, scenario.marketing.end_month
+        )
+        bought = impressions_from_spend(self.spend_per_day, config.cpm_usd, config.saturation_spend_usd_per_day)
+        self.expected_impressions = geometric_adstock(bought, config.carryover) if config.carryover else bought
+        customers = model.customers
+        self.target_segments = target_segments
+        sizes = customers.segment_size[target_segments].astype(float)
+        self._segment_weights = sizes / sizes.sum() if sizes.sum() > 0 else sizes
+        self._target_sizes = sizes
+        self._target_starts = customers.segment_start[target_segments].astype(np.int64)
+        self._target_size = float(sizes.sum())
+        # Blocks of the exposure draw: (segment, noticed) for each target, then (segment, clicked).
+        self._block_starts = np.tile(self._target_starts, 2)
+        self._block_sizes = np.tile(sizes, 2)
+        n_segments = customers.segment_size.size
+        # Cumulative impressions per customer of each segment (for reach).
+        self.cumulative_per_capita = np.zeros(n_segments)
+        # Today's figures, read by the model's accounting.
+        self.spend = 0.0
+        self.impressions = 0
+        self.noticed = 0
+        self.clicks = 0
+        self.leads = 0
+        self._remainder = 0.0
+
+    def reach(self) -> np.ndarray:
+        """Expected customers reached at least once so far, per segment."""
+        sizes = self.model.customers.segment_size
+        return sizes * -np.expm1(-self.cumulative_per_capita)
+
+    def step(self) -> None:
+        model = self.model
+        day = model.day
+        self.spend = float(self.spend_per_day[day])
+        expected = self.expected_impressions[day] + self._remainder
+        count = int(expected)
+        self._remainder = expected - count  # carry fractions: totals match the budget
+        self.impressions = count
+        self.noticed = self.clicks = self.leads = 0
+        if count == 0 or self._target_size == 0:
+            return
+        # Impressions spread evenly over the targeted customers: lambda per customer.
+        per_capita = count / self._target_size
+        self.cumulative_per_capita[self.target_segments] += per_capita
+        noticed, clicked = self._exposure(per_capita)
+        self._notice(noticed, day)
+        self._click(clicked, day)
+
+    def _exposure(self, per_capita: float) -> tuple[np.ndarray, np.ndarray]:
+        """Who notices and who clicks at least one impression today (one draw for all segments).
+
+        A customer's noticed impressions are Poisson(``lambda brand_effect``), so the noticed
+        impressions of a segment are Poisson(``size lambda brand_effect``) in total, each on a
+        uniformly random customer (Poisson splitting); the customers hit at least once are
+        exactly those who notice (probability ``1 - exp(-lambda brand_effect)``, independently).
+        Likewise for clicks with ``ctr``. Work is proportional to the events.
+        """
+        sizes = self._target_sizes
+        means = np.concatenate([sizes * (per_capita * self.config.brand_effect), sizes * (per_capita * self.config.ctr)])
+        counts = self.stream.poisson(means)
+        total = int(counts.sum())
+        if total == 0:
+            return _EMPTY, _EMPTY
+        hit = np.repeat(self._block_starts, counts)
+        hit += (self.stream.random(total) * np.repeat(self._block_sizes, counts)).astype(np.int64)
+        n_notice = int(counts[: sizes.size].sum())
+        return np.unique(hit[:n_notice]), np.unique(hit[n_notice:])
+
+    def _notice(self, idx: np.ndarray, day: int) -> None:
+        """Customers who notice at least one impression today: a touch, brand memory, awareness."""
+        self.noticed = idx.size
+        if idx.size == 0:
+            return
+        customers = self.model.customers
+        stage = customers.stage[idx]
+        customers.touch(idx, self.index, day)
+        customers.add_memory(idx, self.config.memory_gain, day)
+        customers.move(idx[stage == Stage.UNAWARE], Stage.AWARE, day, self.name)
+
+    def _click(self, idx: np.ndarray, day: int) -> None:
+        """Aware or considering customers who click today: a touch; some become leads."""
+        if idx.size == 0:
+            return
+        customers = self.model.customers
+        u = self.stream.random(idx.size)
+        stage = customers.stage[idx]
+        can_click = (stage == Stage.AWARE) | (stage == Stage.CONSIDERING)
+        idx, u, stage = idx[can_click], u[can_click], stage[can_click]
+        self.clicks = idx.size
+        if idx.size == 0:
+            return
+        customers.touch(idx, self.index, day)
+        converts = u < self.config.click_to_lead
+        self.leads = int(converts.sum())
+        self.model.sales.add_leads(idx[converts], day, self.name)
+        customers.move(idx[~converts & (stage == Stage.AWARE)], Stage.CONSIDERING, day, self.name)
+
+
+_EMPTY = np.empty(0, dtype=np.int64)

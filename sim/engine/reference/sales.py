@@ -1,0 +1,239 @@
+"""The reference model's sales department: staffing, the lead queue, outbound, the pipeline.
+
+Plain loops over reps, leads and opportunities, in the same order as the fast engine:
+first the day's due pipeline events, then the lead queue (self-serve purchases, stale
+leads, reps qualifying the oldest leads), then outbound calls by reps with free capacity.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from sim.engine.customers import Stage
+from sim.engine.reference.agents import Customer, Opportunity, SalesRep
+
+if TYPE_CHECKING:
+    from sim.engine.reference.model import ReferenceModel
+
+__all__ = ["SalesDepartment", "negotiate"]
+
+NEVER = 2**31 - 1
+
+
+def negotiate(list_price: float, floor: float, reservation: float, deadline: int,
+              exponent: float, opening: float) -> tuple[int, float]:
+    """Day by day: the seller's ask concedes from list price toward the floor, the buyer's
+    offer rises toward its reservation price; the first day the ask is at or below the
+    offer, they agree at the ask. Returns ``(day, price)``, or ``(-1, nan)`` without a deal."""
+    for day in range(deadline + 1):
+        elapsed = day / deadline
+        ask = floor + (list_price - floor) * (1.0 - elapsed ** (1.0 / exponent))
+        offer = reservation * (opening + (1.0 - opening) * elapsed)
+        if ask <= offer:
+            return day, ask
+    return -1, math.nan
+
+
+class SalesDepartment:
+    """The reps (agents), the queue of leads and the open opportunities."""
+
+    def __init__(self, model: "ReferenceModel") -> None:
+        self.model = model
+        self.config = model.config.sales
+        self.reps: list[SalesRep] = []
+        self.former_reps: list[SalesRep] = []
+        self.lead_queue: list[tuple[Customer, int]] = []  # (customer, arrival day), oldest first
+        # Today's new leads by source (channels in order, then organic), queued at the end of the morning.
+        self.new_leads: list[list[Customer]] = [[] for _ in range(model.n_touchpoints)]
+        self.rep_segments = [s for s, cfg in enumerate(model.segment_configs) if cfg.buying.value != "self_serve"]
+        self.reset_counters()
+        self.hire(self.config.headcount, day=0, ramped=True)
+
+    def reset_counters(self) -> None:
+        self.leads = self.marketing_leads = self.stale_leads = self.leads_worked = 0
+        self.opportunities = self.outbound_calls = self.outbound_opportunities = 0
+        self.deals_won = self.deals_lost = self.self_serve_wins = 0
+        self.commission_usd = 0.0
+
+    @property
+    def headcount(self) -> int:
+        return len(self.reps)
+
+    # ------------------------------------------------------------------ the day
+    def step(self, day: int) -> None:
+        self.staff(day)
+        self.handle_due_events(day)
+        self.work_leads(day)
+        self.prospect(day)
+        for rep in self.reps:
+            rep.step()
+
+    def receive_lead(self, customer: Customer, source: int | None) -> None:
+        """A customer asks for contact (source: a channel's index, or None for organic)."""
+        customer.stage = Stage.LEAD
+        self.new_leads[self.model.n_touchpoints - 1 if source is None else source].append(customer)
+        self.leads += 1
+        if source is not None:
+            self.marketing_leads += 1
+
+    # ------------------------------------------------------------------ staffing
+    def hire(self, count: int, day: int, ramped: bool) -> None:
+        cfg = self.config
+        for _ in range(count):
+            skill = min(1.0, max(0.0, float(self.model.rng.normal(cfg.skill_mean, cfg.skill_sd))))
+            self.reps.append(SalesRep(self.model, day - cfg.ramp_days if ramped else day, skill))
+
+    def staff(self, day: int) -> None:
+        """Follow the headcount plan; the most recent hires leave first and lose their deals."""
+        month = self.model.month_of(day)
+        target = self.config.headcount
+        for change in self.config.plan:
+            if change.month <= month:
+                target = change.headcount
+        if target > self.headcount:
+            self.hire(target - self.headcount, day, ramped=False)
+        while self.headcount > target:
+            rep = self.reps.pop()
+            for opportunity in list(rep.opportunities):
+                self.lose(opportunity, day, "rep_left")
+            rep.leave_day = day
+            self.former_reps.append(rep)
+            rep.remove()
+
+    # ------------------------------------------------------------------ pipeline
+    def open(self, customer: Customer, rep: SalesRep, day: int, outbound: bool) -> None:
+        """Discovery takes a geometric number of days; a competitor may take the buyer first."""
+        customer.stage = Stage.OPPORTUNITY
+        self.opportunities += 1
+        opportunity = Opportunity(customer, rep, day, outbound)
+        discovery = customer.config.discovery_days
+        to_negotiation = int(self.model.rng.geometric(1.0 / max(discovery, 1.0))) if discovery > 0 else 0
+        competitor = self.competitor_days(customer, rep)
+        if competitor <= to_negotiation:
+            opportunity.next_event, opportunity.event_day = Opportunity.LOST_TO_COMPETITOR, day + competitor
+        else:
+            opportunity.next_event, opportunity.event_day = Opportunity.START_NEGOTIATION, day + to_negotiation
+        rep.opportunities.append(opportunity)
+
+    def competitor_days(self, customer: Customer, rep: SalesRep) -> int:
+        rate = customer.config.competitor_rate * (1.0 - 0.5 * rep.skill)
+        return int(self.model.rng.geometric(rate)) if rate > 0 else NEVER
+
+    def handle_due_events(self, day: int) -> None:
+        """Start negotiations, close deals, lose deals: every event due today."""
+        for _ in range(3):  # a negotiation may settle on the day it starts
+            due = [o for rep in self.reps for o in rep.opportunities if o.event_day <= day]
+            if not due:
+                return
+            for opportunity in due:
+                if opportunity.next_event == Opportunity.START_NEGOTIATION:
+                    self.start_negotiation(opportunity, day)
+                elif opportunity.next_event == Opportunity.WIN:
+                    self.close_won(opportunity, day)
+                elif opportunity.next_event == Opportunity.LOST_TO_COMPETITOR:
+                    self.lose(opportunity, day, "competitor")
+                else:
+                    self.lose(opportunity, day, "no_agreement")
+
+    def start_negotiation(self, opportunity: Opportunity, day: int) -> None:
+        customer, rep, cfg = opportunity.customer, opportunity.rep, self.config
+        customer.stage = Stage.NEGOTIATION
+        customer.touch(self.model.sales_touchpoint)
+        list_price = self.model.list_price[customer.segment]
+        floor = list_price * (1.0 - cfg.max_discount)
+        reservation = customer.reservation_now() * (1.0 + cfg.value_selling * rep.skill)
+        deadline = customer.config.negotiation_days
+        close_day, price = negotiate(list_price, floor, reservation, deadline, cfg.tactic.exponent, cfg.buyer_opening)
+        competitor = self.competitor_days(customer, rep)
+        ends = close_day if close_day >= 0 else deadline
+        if competitor <= ends:
+            opportunity.next_event, opportunity.event_day = Opportunity.LOST_TO_COMPETITOR, day + competitor
+        elif close_day >= 0:
+            opportunity.next_event, opportunity.event_day = Opportunity.WIN, day + close_day
+        else:
+            opportunity.next_event, opportunity.event_day = Opportunity.NO_AGREEMENT, day + deadline
+        opportunity.price_usd = price
+
+    def close_won(self, opportunity: Opportunity, day: int) -> None:
+        rep, price = opportunity.rep, opportunity.price_usd
+        rep.opportunities.remove(opportunity)
+        commission = price * self.config.commission_rate
+        rep.deals_won += 1
+        rep.won_value_usd += price
+        rep.commission_usd += commission
+        self.commission_usd += commission
+        self.deals_won += 1
+        how = "outbound_rep" if opportunity.outbound else "inbound_rep"
+        self.model.win(opportunity.customer, price, day, how, rep=rep, open_day=opportunity.open_day)
+
+    def lose(self, opportunity: Opportunity, day: int, cause: str) -> None:
+        opportunity.rep.opportunities.remove(opportunity)
+        opportunity.rep.deals_lost += 1
+        self.deals_lost += 1
+        opportunity.customer.stage = Stage.LOST
+        self.model.record_loss(opportunity.customer, day, cause)
+
+    # ------------------------------------------------------------------ leads
+    def work_leads(self, day: int) -> None:
+        """Self-serve purchases, stale leads, then each rep qualifies the oldest leads it has room for."""
+        model = self.model
+        for source_leads in self.new_leads:
+            self.lead_queue.extend((customer, day) for customer in source_leads)
+            source_leads.clear()
+        waiting = []
+        for customer, arrived in self.lead_queue:
+            if customer.stage != Stage.LEAD:
+                continue
+            list_price = model.list_price[customer.segment]
+            if (customer.buys_online and customer.reservation_now() >= list_price
+                    and model.random() < customer.config.self_serve_rate):
+                model.win(customer, list_price, day, "self_serve")
+                self.self_serve_wins += 1
+            elif arrived <= day - self.config.lead_stale_days:
+                customer.stage = Stage.LOST
+                self.stale_leads += 1
+            else:
+                waiting.append((customer, arrived))
+        workable = [lead for lead in waiting if lead[0].needs_a_rep]
+        taken = 0
+        for rep in self.reps:
+            slots = min(math.floor(self.config.leads_per_day * rep.productivity(day)), rep.free_capacity(day))
+            for customer, _ in workable[taken : taken + slots]:
+                self.leads_worked += 1
+                customer.touch(model.sales_touchpoint)
+                if model.random() < customer.config.qualification_rate:
+                    self.open(customer, rep, day, outbound=False)
+                else:
+                    customer.stage = Stage.AWARE
+            taken = min(taken + slots, len(workable))
+        worked = {id(lead[0]) for lead in workable[:taken]}
+        self.lead_queue = [lead for lead in waiting if id(lead[0]) not in worked]
+
+    def prospect(self, day: int) -> None:
+        """Reps with free capacity call random prospects of the segments that buy through reps."""
+        cfg, model = self.config, self.model
+        if not self.reps or not self.rep_segments or cfg.outbound_calls_per_day == 0:
+            return
+        free = [rep.free_capacity(day) for rep in self.reps]
+        sizes = [model.segment_sizes[s] for s in self.rep_segments]
+        called_today: set[int] = set()
+        for rep, room in zip(self.reps, free):
+            expected = cfg.outbound_calls_per_day * rep.productivity(day) if room > 0 else 0.0
+            calls = math.floor(expected + model.random())
+            opened = 0
+            for _ in range(calls):
+                self.outbound_calls += 1
+                segment = model.random_choices(self.rep_segments, weights=sizes)[0]
+                prospect = model.segment_members[segment][int(model.random() * model.segment_sizes[segment])]
+                if prospect.unique_id in called_today:
+                    continue  # one call per prospect per day
+                called_today.add(prospect.unique_id)
+                if prospect.stage > Stage.CONSIDERING:
+                    continue  # already in the funnel's later stages: declines
+                prospect.touch(model.sales_touchpoint)
+                p = prospect.config.outbound_response_rate * (1.0 + cfg.brand_outbound_lift * prospect.memory)
+                if model.random() < p and opened < room:
+                    opened += 1
+                    self.outbound_opportunities += 1
+                    self.open(prospect, rep, day, outbound=True)

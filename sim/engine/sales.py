@@ -1,0 +1,400 @@
+"""The sales function: rep agents, the lead queue, outbound prospecting and the pipeline.
+
+Reps are ``mesa.Agent`` objects (identity, hire date, skill, their own results); the team
+works on small arrays of them at once. Leads wait in a queue ordered by arrival; a lead
+nobody works within ``lead_stale_days`` is lost (stale): that is where marketing producing
+more than sales can handle shows. Reps with free capacity prospect outbound. Opportunities
+go through discovery, then a negotiation (see :mod:`sim.engine.negotiation`) with a deadline and a
+competitor who may take the buyer first. Reactive, personal, adaptable per customer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.engine.customers import Stage
+from sim.engine.negotiation import settle
+from sim.scenario.schema import Buying
+
+if TYPE_CHECKING:
+    from sim.engine.model import MarketModel
+
+__all__ = ["SalesRep", "SalesTeam"]
+
+# Pipeline event kinds.
+_START_NEGOTIATION, _WIN, _LOST_COMPETITOR, _LOST_NO_DEAL = 0, 1, 2, 3
+_SELF_SERVE, _REP_ONLY, _HYBRID = 0, 1, 2
+_BUYING_CODE = {Buying.SELF_SERVE: _SELF_SERVE, Buying.REP_ONLY: _REP_ONLY, Buying.HYBRID: _HYBRID}
+
+
+class SalesRep(mesa.Agent):
+    """A sales representative."""
+
+    def __init__(self, model: "MarketModel", hire_day: int, skill: float) -> None:
+        super().__init__(model)
+        self.hire_day = hire_day
+        self.leave_day: int | None = None
+        self.skill = skill
+        self.deals_won = 0
+        self.deals_lost = 0
+        self.won_value_usd = 0.0
+        self.commission_usd = 0.0
+        self.quota_usd = 0.0  # quota accrued so far, prorated by ramp
+
+    def productivity(self, day: int) -> float:
+        """Share of full productivity reached ``day`` days into the run (linear ramp)."""
+        ramp = self.model.config.sales.ramp_days
+        if ramp == 0:
+            return 1.0
+        return min(1.0, max(0.0, (day - self.hire_day) / ramp))
+
+    def step(self) -> None:
+        """Accrue this day's quota (prorated by ramp) while employed."""
+        sales = self.model.config.sales
+        self.quota_usd += sales.annual_quota_usd / 365.0 * self.productivity(self.model.day)
+
+
+class SalesTeam:
+    """Vectorised work of all reps: staffing, lead queue, outbound, pipeline."""
+
+    def __init__(self, model: "MarketModel", rng: np.random.Generator, skill_rng: np.random.Generator) -> None:
+        self.model = model
+        self.config = model.config.sales
+        self.stream = rng
+        self.skill_rng = skill_rng
+        self.reps: list[SalesRep] = []  # active reps, in hiring order
+        self.former_reps: list[SalesRep] = []
+        segs = model.segments
+        self._buying = np.array([_BUYING_CODE[s.buying] for s in segs.configs], dtype=np.int8)
+        self._rep_segments = np.flatnonzero(self._buying != _SELF_SERVE)
+        # Lead queue (arrival order) and pipeline (one row per open opportunity).
+        self.lead_ids = np.empty(0, dtype=np.int64)
+        self.lead_day = np.empty(0, dtype=np.int32)
+        self._new_lead_ids: list[np.ndarray] = []
+        self._new_lead_days: list[np.ndarray] = []
+        self.p_cust = np.empty(0, dtype=np.int64)
+        self.p_rep = np.empty(0, dtype=np.int64)  # position in self.reps
+        self.p_event = np.empty(0, dtype=np.int8)
+        self.p_day = np.empty(0, dtype=np.int64)
+        self.p_price = np.empty(0, dtype=np.float64)
+        self.p_open_day = np.empty(0, dtype=np.int64)
+        self.p_outbound = np.empty(0, dtype=bool)
+        self.reset_counters()
+        self._hire(self.config.headcount, day=0, ramped=True)
+
+    # ------------------------------------------------------------------ counters
+    def reset_counters(self) -> None:
+        self.leads = 0
+        self.marketing_leads = 0
+        self.stale_leads = 0
+        self.leads_worked = 0
+        self.opportunities = 0
+        self.outbound_calls = 0
+        self.outbound_opportunities = 0
+        self.deals_won = 0
+        self.deals_lost = 0
+        self.self_serve_wins = 0
+        self.commission_usd = 0.0
+
+    # ------------------------------------------------------------------ staffing
+    @property
+    def headcount(self) -> int:
+        return len(self.reps)
+
+    def _hire(self, count: int, day: int, ramped: bool) -> None:
+        cfg = self.config
+        skills = np.clip(self.skill_rng.normal(cfg.skill_mean, cfg.skill_sd, size=count), 0.0, 1.0)
+        hire_day = day - cfg.ramp_days if ramped else day
+        for skill in skills:
+            self.reps.append(SalesRep(self.model, hire_day, float(skill)))
+        self._rep_arrays()
+
+    def _release(self, count: int, day: int) -> None:
+        """The most recent hires leave first; their open deals are lost."""
+        leaving = list(range(len(self.reps) - count, len(self.reps)))
+        gone = np.isin(self.p_rep, leaving)
+        if gone.any():
+            self._lose(np.flatnonzero(gone), day, "rep_left")
+            self._drop(gone)
+        for pos in reversed(leaving):
+            rep = self.reps.pop(pos)
+            rep.leave_day = day
+            self.former_reps.append(rep)
+            rep.remove()
+        self._rep_arrays()
+
+    def staff(self, day: int) -> None:
+        """Apply the headcount plan for this day's month."""
+        month = self.model.month_of(day)
+        target = self.config.headcount
+        for change in self.config.plan:
+            if change.month <= month:
+                target = change.headcount
+        if target > self.headcount:
+            self._hire(target - self.headcount, day, ramped=False)
+        elif target < self.headcount:
+            self._release(self.headcount - target, day)
+
+    def _rep_arrays(self) -> None:
+        """Hire days and skills of the active reps as arrays (for the vectorised phases)."""
+        self._hire_days = np.array([rep.hire_day for rep in self.reps], dtype=float)
+        self._skills = np.array([rep.skill for rep in self.reps], dtype=float)
+
+    def productivities(self, day: int) -> np.ndarray:
+        """Each active rep's share of full productivity (the same linear ramp as :meth:`SalesRep.productivity`)."""
+        ramp = self.config.ramp_days
+        if ramp == 0:
+            return np.ones(len(self.reps))
+        return np.clip((day - self._hire_days) / ramp, 0.0, 1.0)
+
+    def free_capacity(self, day: int) -> np.ndarray:
+        if not self.reps:
+            return np.zeros(0, dtype=np.int64)
+        prod = self.productivities(day)
+        capacity = np.maximum(1, np.round(self.config.capacity * prod)).astype(np.int64)
+        open_now = np.bincount(self.p_rep, minlength=len(self.reps))
+        return np.maximum(capacity - open_now, 0)
+
+    # ------------------------------------------------------------------ leads
+    def add_leads(self, idx: np.ndarray, day: int, source: str) -> None:
+        """Turn customers into leads and queue them (marketing calls this)."""
+        if idx.size == 0:
+            return
+        self.model.customers.move(idx, Stage.LEAD, day, source)
+        self._new_lead_ids.append(idx.astype(np.int64))
+        self._new_lead_days.append(np.full(idx.size, day, dtype=np.int32))
+        self.leads += idx.size
+        if source != "organic":
+            self.marketing_leads += idx.size
+
+    def _flush_new_leads(self) -> None:
+        if self._new_lead_ids:
+            self.lead_ids = np.concatenate([self.lead_ids, *self._new_lead_ids])
+            self.lead_day = np.concatenate([self.lead_day, *self._new_lead_days])
+            self._new_lead_ids.clear()
+            self._new_lead_days.clear()
+
+    def work_leads(self, day: int) -> None:
+        """Self-serve purchases, stale leads, and reps qualifying leads in arrival order."""
+        self._flush_new_leads()
+        model = self.model
+        customers = model.customers
+        ids, arrived = self.lead_ids, self.lead_day
+        still = customers.stage[ids] == Stage.LEAD
+        ids, arrived = ids[still], arrived[still]
+        if ids.size == 0:
+            self.lead_ids, self.lead_day = ids, arrived
+            return
+        seg = customers.segment_of(ids)
+        buying = self._buying[seg]
+        u = self.stream.random(ids.size)
+        # Self-serve: buy online at list price when it is acceptable.
+        list_price = model.segments.list_price[seg]
+        willing = model.reservation_now(ids, day) >= list_price
+        online = (buying != _REP_ONLY) & willing & (u < model.segments.self_serve_rate[seg])
+        if online.any():
+            model.win(ids[online], list_price[online], day, "self_serve", rep=None)
+            self.self_serve_wins += int(online.sum())
+        # Stale: nobody worked it in time.
+        stale = ~online & (arrived <= day - self.config.lead_stale_days)
+        if stale.any():
+            customers.move(ids[stale], Stage.LOST, day, "stale_lead")
+            self.stale_leads += int(stale.sum())
+        waiting = ~online & ~stale
+        ids, arrived, seg, buying = ids[waiting], arrived[waiting], seg[waiting], buying[waiting]
+        # Reps work rep-eligible leads, oldest first.
+        workable = np.flatnonzero(buying != _SELF_SERVE)
+        taken = np.zeros(ids.size, dtype=bool)
+        if workable.size and self.reps:
+            prod = self.productivities(day)
+            slots = np.minimum(np.floor(self.config.leads_per_day * prod).astype(np.int64), self.free_capacity(day))
+            n_take = int(min(slots.sum(), workable.size))
+            if n_take:
+                pick = workable[:n_take]
+                reps = np.repeat(np.arange(len(self.reps)), slots)[:n_take]
+                taken[pick] = True
+                self.leads_worked += n_take
+                lead_ids = ids[pick]
+                customers.touch(lead_ids, customers.sales_touch, day)
+                qualifies = self.stream.random(n_take) < model.segments.qualification_rate[seg[pick]]
+                customers.move(lead_ids[~qualifies], Stage.AWARE, day, "disqualified")
+                self._open(lead_ids[qualifies], reps[qualifies], day, outbound=False)
+        self.lead_ids, self.lead_day = ids[~taken], arrived[~taken]
+
+    # ------------------------------------------------------------------ outbound
+    def prospect(self, day: int) -> None:
+        """Reps with free capacity call random prospects of the rep-served segments."""
+        if not self.reps or self._rep_segments.size == 0 or self.config.outbound_calls_per_day == 0:
+            return
+        model = self.model
+        customers = model.customers
+        free = self.free_capacity(day)
+        expected = self.config.outbound_calls_per_day * self.productivities(day) * (free > 0)
+        calls = np.floor(expected + self.stream.random(expected.size)).astype(np.int64)
+        total = int(calls.sum())
+        if total == 0:
+            return
+        self.outbound_calls += total
+        caller = np.repeat(np.arange(len(self.reps)), calls)
+        # A uniform prospect among all customers of the rep-served segments: one draw places
+        # each call on the segments laid end to end (so segments are hit in proportion to size).
+        sizes = customers.segment_size[self._rep_segments]
+        before = np.cumsum(sizes) - sizes
+        position = (self.stream.random(total) * float(sizes.sum())).astype(np.int64)
+        k = np.searchsorted(before, position, side="right") - 1
+        seg_of_call = self._rep_segments[k]
+        target = customers.segment_start[seg_of_call] + (position - before[k])
+        u = self.stream.random(total)
+        # One call per prospect per day; prospects already in the funnel's later stages decline.
+        _, first = np.unique(target, return_index=True)
+        once = np.zeros(total, dtype=bool)
+        once[first] = True
+        open_stage = customers.stage[target] <= Stage.CONSIDERING
+        reached = once & open_stage
+        customers.touch(target[reached], customers.sales_touch, day)
+        memory = customers.memory_now(target, day)
+        p = model.segments.outbound_response_rate[seg_of_call] * (1.0 + self.config.brand_outbound_lift * memory)
+        success = reached & (u < p)
+        # A rep opens no more opportunities than it has free capacity for.
+        chosen = np.flatnonzero(success)
+        if chosen.size:
+            callers = caller[chosen]  # sorted, since calls are grouped by caller
+            order_in_rep = np.arange(chosen.size) - np.searchsorted(callers, callers)
+            keep = order_in_rep < free[callers]
+            chosen, callers = chosen[keep], callers[keep]
+            self.outbound_opportunities += chosen.size
+            self._open(target[chosen], callers, day, outbound=True)
+
+    # ------------------------------------------------------------------ pipeline
+    def _open(self, idx: np.ndarray, reps: np.ndarray, day: int, outbound: bool) -> None:
+        """New opportunities: discovery, unless a competitor takes the buyer first."""
+        if idx.size == 0:
+            return
+        model = self.model
+        customers = model.customers
+        customers.move(idx, Stage.OPPORTUNITY, day, "outbound" if outbound else "qualified")
+        self.opportunities += idx.size
+        seg = customers.segment_of(idx)
+        discovery = model.segments.discovery_days[seg]
+        to_negotiation = self.stream.geometric(1.0 / np.maximum(discovery, 1.0))
+        to_negotiation = np.where(discovery <= 0, 0, to_negotiation)
+        competitor = self._competitor_days(seg, reps)
+        lost = competitor <= to_negotiation
+        self._append(
+            idx,
+            reps,
+            np.where(lost, _LOST_COMPETITOR, _START_NEGOTIATION),
+            day + np.where(lost, competitor, to_negotiation),
+            np.full(idx.size, np.nan),
+            np.full(idx.size, day),
+            np.full(idx.size, outbound),
+        )
+
+    def _competitor_days(self, seg: np.ndarray, reps: np.ndarray) -> np.ndarray:
+        skill = self._skills[reps]
+        rate = self.model.segments.competitor_rate[seg] * (1.0 - 0.5 * skill)
+        days = np.full(seg.size, np.iinfo(np.int32).max, dtype=np.int64)
+        active = rate > 0
+        # (capped: for a tiny rate the draw can reach the int64 limit and overflow day + days)
+        days[active] = np.minimum(self.stream.geometric(rate[active]), np.iinfo(np.int32).max)
+        return days
+
+    def _append(self, cust, rep, event, when, price, open_day, outbound) -> None:
+        self.p_cust = np.concatenate([self.p_cust, cust])
+        self.p_rep = np.concatenate([self.p_rep, rep])
+        self.p_event = np.concatenate([self.p_event, event.astype(np.int8)])
+        self.p_day = np.concatenate([self.p_day, when])
+        self.p_price = np.concatenate([self.p_price, price])
+        self.p_open_day = np.concatenate([self.p_open_day, open_day])
+        self.p_outbound = np.concatenate([self.p_outbound, outbound])
+
+    def _drop(self, mask: np.ndarray) -> None:
+        keep = ~mask
+        for name in ("p_cust", "p_rep", "p_event", "p_day", "p_price", "p_open_day", "p_outbound"):
+            setattr(self, name, getattr(self, name)[keep])
+
+    def close_due(self, day: int) -> None:
+        """Handle every pipeline event due today (a negotiation may settle on its first day)."""
+        for _ in range(3):
+            due = self.p_day <= day
+            if not due.any():
+                return
+            rows = np.flatnonzero(due)
+            event = self.p_event[rows]
+            self._negotiate(rows[event == _START_NEGOTIATION], day)
+            self._close_won(rows[event == _WIN], day)
+            self._lose(rows[(event == _LOST_COMPETITOR)], day, "competitor")
+            self._lose(rows[(event == _LOST_NO_DEAL)], day, "no_agreement")
+            finished = due & (self.p_event != _START_NEGOTIATION)
+            finished[rows[event == _START_NEGOTIATION]] = False
+            self._drop(finished)
+
+    def _negotiate(self, rows: np.ndarray, day: int) -> None:
+        if rows.size == 0:
+            return
+        model = self.model
+        customers = model.customers
+        cfg = self.config
+        idx = self.p_cust[rows]
+        customers.move(idx, Stage.NEGOTIATION, day, "negotiation")
+        customers.touch(idx, customers.sales_touch, day)
+        seg = customers.segment_of(idx)
+        reps = self.p_rep[rows]
+        skill = self._skills[reps]
+        list_price = model.segments.list_price[seg]
+        floor = list_price * (1.0 - cfg.max_discount)
+        reservation = model.reservation_now(idx, day) * (1.0 + cfg.value_selling * skill)
+        deadline = model.segments.negotiation_days[seg]
+        close_day, price = settle(list_price, floor, reservation, deadline, cfg.tactic.exponent, cfg.buyer_opening)
+        competitor = self._competitor_days(seg, reps)
+        agreed = close_day >= 0
+        ends = np.where(agreed, close_day, deadline)
+        lost_to_competitor = competitor <= ends
+        event = np.where(lost_to_competitor, _LOST_COMPETITOR, np.where(agreed, _WIN, _LOST_NO_DEAL))
+        self.p_event[rows] = event
+        self.p_day[rows] = day + np.where(lost_to_competitor, competitor, ends)
+        self.p_price[rows] = price
+
+    def _close_won(self, rows: np.ndarray, day: int) -> None:
+        if rows.size == 0:
+            return
+        idx = self.p_cust[rows]
+        price = self.p_price[rows]
+        reps = self.p_rep[rows]
+        outbound = self.p_outbound[rows]
+        commission = price * self.config.commission_rate
+        for r, value, fee in zip(reps.tolist(), price.tolist(), commission.tolist()):
+            rep = self.reps[r]
+            rep.deals_won += 1
+            rep.won_value_usd += value
+            rep.commission_usd += fee
+        self.commission_usd += float(commission.sum())
+        self.deals_won += idx.size
+        open_day = self.p_open_day[rows]
+        for how, group in (("inbound_rep", ~outbound), ("outbound_rep", outbound)):
+            if group.any():
+                self.model.win(idx[group], price[group], day, how, rep=reps[group], open_day=open_day[group])
+
+    def _lose(self, rows: np.ndarray, day: int, cause: str) -> None:
+        if rows.size == 0:
+            return
+        for r in self.p_rep[rows].tolist():
+            self.reps[r].deals_lost += 1
+        self.deals_lost += rows.size
+        self.model.customers.move(self.p_cust[rows], Stage.LOST, day, cause)
+        self.model.record_loss(self.p_cust[rows], day, cause, self.p_rep[rows])
+
+    # ------------------------------------------------------------------ schedule
+    def step(self, day: int) -> None:
+        self.staff(day)
+        self.close_due(day)
+        self.work_leads(day)
+        self.prospect(day)
+        for rep in self.reps:
+            rep.step()
+
+    def salaries_today(self) -> float:
+        return self.headcount * self.config.annual_salary_usd / 365.0

@@ -1,0 +1,1 @@
+"""Charts: functions that take tables and return matplotlib figures (never ``show()``)."""

@@ -1,0 +1,128 @@
+"""Charts. Each function takes data (and optionally an ``ax``/figure), returns the figure,
+and never calls ``show()``."""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from sim.engine.customers import STAGES
+
+__all__ = ["plot_funnel", "plot_economics", "STAGE_COLORS", "FUNCTION_COLORS"]
+
+STAGE_COLORS = {
+    "unaware": "#d9d9d9",
+    "aware": "#c6dbef",
+    "considering": "#6baed6",
+    "lead": "#2171b5",
+    "opportunity": "#fdae6b",
+    "negotiation": "#e6550d",
+    "customer": "#31a354",
+    "lost": "#969696",
+    "churned": "#636363",
+}
+FUNCTION_COLORS = {"marketing": "#3182bd", "sales": "#e6550d", "revenue": "#31a354", "profit": "#756bb1"}
+
+
+def _dates(ts: pd.DataFrame) -> pd.DatetimeIndex:
+    return pd.to_datetime(ts["date"])
+
+
+def _per_step(ts: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """Mean over replications per step, and the 2.5/97.5 percentiles when there are several."""
+    if "replication" not in ts or ts["replication"].nunique() == 1:
+        return ts.reset_index(drop=True), None, None
+    grouped = ts.groupby("step")
+    mean = grouped[columns].mean()
+    mean["date"] = grouped["date"].first()
+    return mean.reset_index(), grouped[columns].quantile(0.025).reset_index(), grouped[columns].quantile(0.975).reset_index()
+
+
+def _format_time_axis(ax) -> None:
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    ax.grid(alpha=0.3)
+
+
+def _money(ax) -> None:
+    def fmt(x, _pos):
+        for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(x) >= div:
+                return f"${x / div:g}{unit}"
+        return f"${x:g}"
+
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(fmt))
+
+
+def plot_funnel(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None) -> plt.Figure:
+    """Stages over time (stacked), and the daily flow of leads, opportunities and deals."""
+    mean, _, _ = _per_step(ts, list(STAGES) + ["leads", "opportunities", "deals_won", "stale_leads"])
+    fig = fig or plt.figure(figsize=(11, 7.5))
+    ax1, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    dates = _dates(mean)
+    population = mean[list(STAGES)].sum(axis=1).iloc[0]
+    shares = [mean[s] / population * 100 for s in STAGES]
+    ax1.stackplot(dates, shares, labels=[s.replace("_", " ") for s in STAGES], colors=[STAGE_COLORS[s] for s in STAGES])
+    ax1.set_ylim(0, 100)
+    ax1.set_ylabel("share of the market (%)")
+    ax1.set_title(f"Funnel: where the {int(population):,} customers are" + (f" — {title}" if title else ""))
+    ax1.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, title="stage")
+    _format_time_axis(ax1)
+    # Marketing acts on the top of the funnel, sales on the bottom: show both flows.
+    window = 30
+    for column, label, color in (
+        ("leads", "new leads (marketing + organic)", FUNCTION_COLORS["marketing"]),
+        ("stale_leads", "leads gone stale", "#9ecae1"),
+        ("opportunities", "new opportunities (sales)", FUNCTION_COLORS["sales"]),
+        ("deals_won", "deals won", FUNCTION_COLORS["revenue"]),
+    ):
+        ax2.plot(dates, mean[column].rolling(window, min_periods=1).mean(), label=label, color=color, lw=2)
+    ax2.set_ylabel(f"per day ({window}-day average)")
+    ax2.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    _format_time_axis(ax2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_economics(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None) -> plt.Figure:
+    """Monthly cost per function, monthly revenue, and cumulative costs, gross profit and contribution."""
+    cols = ["marketing_cost", "sales_cost", "revenue", "gross_profit", "contribution"]
+    mean, low, _ = _per_step(ts, cols)
+    fig = fig or plt.figure(figsize=(11, 9))
+    ax_cost, ax_rev, ax_cum = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1, 1.4]})
+    dates = _dates(mean)
+    window = 30
+    monthly = mean[cols].rolling(window, min_periods=1).mean() * 30.4375
+    ax_cost.plot(dates, monthly["marketing_cost"], label="marketing (channels + team)", color=FUNCTION_COLORS["marketing"], lw=2)
+    ax_cost.plot(dates, monthly["sales_cost"], label="sales (salaries + commissions)", color=FUNCTION_COLORS["sales"], lw=2)
+    ax_cost.set_ylabel("cost per month")
+    ax_cost.set_ylim(bottom=0)
+    ax_cost.set_title("Economics per function" + (f" — {title}" if title else ""))
+    ax_cost.legend(loc="lower right", frameon=True, framealpha=0.9)
+    ax_rev.plot(dates, monthly["revenue"], label="revenue", color=FUNCTION_COLORS["revenue"], lw=2)
+    ax_rev.set_ylabel("revenue per month")
+    ax_rev.set_ylim(bottom=0)
+    ax_rev.legend(loc="upper left", frameon=False)
+    for ax in (ax_cost, ax_rev):
+        _money(ax)
+        _format_time_axis(ax)
+    for column, label, color, style in (
+        ("marketing_cost", "marketing cost", FUNCTION_COLORS["marketing"], "-"),
+        ("sales_cost", "sales cost", FUNCTION_COLORS["sales"], "-"),
+        ("gross_profit", "gross profit", FUNCTION_COLORS["revenue"], "-"),
+        ("contribution", "contribution (gross profit - both costs)", FUNCTION_COLORS["profit"], "--"),
+    ):
+        ax_cum.plot(dates, mean[column].cumsum(), label=label, color=color, lw=2, ls=style)
+        if low is not None:
+            # Band of cumulative values across replications.
+            per_rep = ts.pivot_table(index="step", columns="replication", values=column).cumsum()
+            ax_cum.fill_between(dates, per_rep.quantile(0.025, axis=1), per_rep.quantile(0.975, axis=1), color=color, alpha=0.15)
+    ax_cum.axhline(0, color="black", lw=0.8)
+    ax_cum.set_ylabel("cumulative since day 0")
+    ax_cum.legend(loc="upper left", frameon=False)
+    _money(ax_cum)
+    _format_time_axis(ax_cum)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,250 @@
+"""Write the strategists' outputs: CSV tables, PNG charts and a self-contained HTML report.
+
+The HTML report embeds its charts (base64 PNG) and needs nothing else: it can be mailed.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.analysis.roi import RoiResult
+
+__all__ = ["write_comparison", "write_roi", "html_report", "figure_png"]
+
+
+def figure_png(fig) -> bytes:
+    """The figure as PNG bytes (the figure is closed)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        if abs(value) < 10:
+            return f"{value:.3f}"
+        return f"{value:.1f}"
+    return html.escape(str(value))
+
+
+class _Html:
+    """Text that is already HTML (inserted into tables as is).
+
+    Not a ``str`` subclass on purpose: pandas may store strings as its own string type and
+    drop a subclass, while other objects are kept as they are.
+    """
+
+    __slots__ = ("markup",)
+
+    def __init__(self, markup: str) -> None:
+        self.markup = markup
+
+    def __str__(self) -> str:
+        return self.markup
+
+
+def _kpi_cell(mean, low, high) -> str | _Html:
+    if mean is None or pd.isna(mean):
+        return "absent"
+    if low is None or pd.isna(low) or (low == mean and high == mean):
+        return _fmt(mean)
+    return _Html(f"{_fmt(mean)}<br><small>[{_fmt(low)}, {_fmt(high)}]</small>")
+
+
+def _table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{v.markup if isinstance(v, _Html) else _fmt(v)}</td>"
+                         for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;color:#222}
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
+td,th{border:1px solid #ddd;padding:.3em .6em;text-align:right;vertical-align:top}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+img{max-width:100%;border:1px solid #eee;margin:.5em 0}
+.note{color:#555;font-size:.9em}code{background:#f5f5f5;padding:0 .2em}
+"""
+
+
+def html_report(title: str, sections: Sequence[tuple[str, str]]) -> str:
+    """A complete HTML page from (heading, HTML body) sections."""
+    parts = [f"<h2>{html.escape(h)}</h2>\n{body}" if h else body for h, body in sections]
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n" + "\n".join(parts) + "\n</body></html>\n"
+    )
+
+
+def _image(png: bytes, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+
+
+_DEFINITIONS = """
+<p class="note">Incremental ROI of a function at day t = (cumulative gross profit of the scenario - that of the same
+scenario without the function, on the same random numbers - the function's cumulative cost) / its cumulative cost.
+Marketing cost = channel spend + marketing team; sales cost = salaries + commissions. Payback = first day the mean
+ROI reaches 0 (interval: first days the upper and lower 95% bands reach 0); "never" = not within the horizon.
+Interaction = full - no marketing - no sales + neither (cumulative gross profit): positive when the functions make each
+other more productive. Intervals: 95% Student-t intervals of the mean over replications.</p>
+"""
+
+
+def _run_info(results: dict[str, "RoiResult"], command: str, sources: Sequence[str] | None) -> str:
+    from sim.running.run import versions
+
+    first = next(iter(results.values()))
+    info = {
+        "command": command,
+        "created (UTC)": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "root seed": first.seed,
+        "replications": f"{first.replications} (replication r uses the streams of (seed, r) in every scenario "
+                        "and counterfactual: common random numbers)",
+        "scenario files": ", ".join(sources) if sources else "",
+        **{f"version of {k}": v for k, v in versions().items()},
+    }
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in info.items())
+    return f"<table>{rows}</table>"
+
+
+def _payback_text(results: dict[str, "RoiResult"]) -> str:
+    items = []
+    for name, r in results.items():
+        parts = []
+        for f in ("marketing", "sales"):
+            p = r.payback[f]
+            roi = r.kpi(f"{f}_roi")
+            if roi["mean"] is None:
+                parts.append(f"{f}: no cost, ROI absent")
+                continue
+            when = "does not pay back within the horizon" if p["mean"] is None else (
+                f"pays back on day {p['mean']} ({r.timeline['date'].iloc[p['mean']]:%Y-%m-%d}; interval "
+                f"{p['low'] if p['low'] is not None else '—'}–{p['high'] if p['high'] is not None else 'never'})")
+            parts.append(f"{f} {when}, ROI at the horizon {roi['mean']:+.2f}")
+        items.append(f"<li><b>{html.escape(name)}</b>: " + "; ".join(parts) + "</li>")
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def write_comparison(
+    out: str | Path, results: dict[str, "RoiResult"], command: str = "", sources: Sequence[str] | None = None
+) -> list[str]:
+    """comparison.csv, roi_timeline.csv, roi.png, funnel.png, economics.png and report.html into ``out``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.analysis.compare import comparison_table, scenario_differences
+    from sim.plots.roi import plot_economics_comparison, plot_funnel_comparison, plot_roi
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = comparison_table(results)
+    table.to_csv(out / "comparison.csv", index=False)
+    timeline = pd.concat([r.timeline.assign(scenario=name) for name, r in results.items()], ignore_index=True)
+    timeline[["scenario", *results[next(iter(results))].timeline.columns]].to_csv(out / "roi_timeline.csv", index=False)
+    pngs = {
+        "roi.png": figure_png(plot_roi(results)),
+        "funnel.png": figure_png(plot_funnel_comparison(results)),
+        "economics.png": figure_png(plot_economics_comparison(results)),
+    }
+    for name, png in pngs.items():
+        (out / name).write_bytes(png)
+    wide = table.assign(cell=[_kpi_cell(m, lo, hi) for m, lo, hi in zip(table["mean"], table["low"], table["high"])])
+    wide = wide.pivot(index="kpi", columns="scenario", values="cell").reindex(table["kpi"].unique())
+    wide = wide[list(results)].reset_index()
+    diffs = scenario_differences({name: r.scenario for name, r in results.items()})
+    sections = [
+        ("", f"<p>{len(results)} scenarios, each run with and without each function. {_DEFINITIONS}</p>"),
+        ("Payback and ROI", _payback_text(results)),
+        ("ROI timelines", _image(pngs["roi.png"], "ROI timelines")),
+        ("KPIs (mean, [95% interval])", _table(wide)),
+        ("Scenario differences, key by key", _table(diffs) if len(diffs) else "<p>The scenarios are identical.</p>"),
+        ("Funnel", _image(pngs["funnel.png"], "funnel")),
+        ("Economics", _image(pngs["economics.png"], "economics")),
+        ("Seeds and versions", _run_info(results, command, sources)),
+    ]
+    (out / "report.html").write_text(html_report("marketsim: scenario comparison", sections), encoding="utf-8")
+    return ["comparison.csv", "roi_timeline.csv", *pngs, "report.html"]
+
+
+def write_roi(out: str | Path, result: "RoiResult", command: str = "", source: str | None = None) -> list[str]:
+    """roi_timeline.csv, roi_kpis.csv, attribution.csv, roi.png, attribution.png, funnel.png,
+    economics.png and report.html into ``out``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.plots.run import plot_economics, plot_funnel
+    from sim.plots.roi import plot_attribution, plot_roi
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    result.timeline.to_csv(out / "roi_timeline.csv", index=False)
+    result.kpis.to_csv(out / "roi_kpis.csv", index=False)
+    result.attribution.to_csv(out / "attribution.csv", index=False)
+    name = result.scenario.name
+    pngs = {
+        "roi.png": figure_png(plot_roi({name: result})),
+        "attribution.png": figure_png(plot_attribution(result)),
+        "funnel.png": figure_png(plot_funnel(result.timeseries, title=name)),
+        "economics.png": figure_png(plot_economics(result.timeseries, title=name)),
+    }
+    for file, png in pngs.items():
+        (out / file).write_bytes(png)
+    kpis = result.kpis.assign(value=[_kpi_cell(m, lo, hi) for m, lo, hi in
+                                     zip(result.kpis["mean"], result.kpis["low"], result.kpis["high"])])
+    marginal = "".join(
+        f"<li>{f}: {html.escape(m['change'])} = +${m['extra_cost_usd']:,.0f} of {f} cost "
+        f"({(m['extra_cost_share'] or 0):.1%})</li>" for f, m in result.marginal.items()
+    )
+    attribution = result.attribution.copy()
+    attribution["gross_profit_usd"] = [
+        _kpi_cell(m, lo, hi) for m, lo, hi in
+        zip(attribution["gross_profit_usd"], attribution["gross_profit_usd_low"], attribution["gross_profit_usd_high"])
+    ]
+    attribution["roi"] = [_kpi_cell(m, lo, hi) for m, lo, hi in
+                          zip(attribution["roi"], attribution["roi_low"], attribution["roi_high"])]
+    attribution = attribution[["function", "method", "gross_profit_usd", "roi", "credit_vs_incremental"]]
+    sections = [
+        ("", f"<p>Scenario <b>{html.escape(name)}</b>: {html.escape(result.scenario.description)}</p>{_DEFINITIONS}"),
+        ("Payback and ROI", _payback_text({name: result})),
+        ("ROI timelines", _image(pngs["roi.png"], "ROI timelines")),
+        ("KPIs at the horizon (mean, [95% interval])", _table(kpis[["kpi", "value"]])),
+        ("Marginal ROI: what the next increment buys",
+         f"<p>Each function's budget raised against the full scenario, on the same seeds:</p><ul>{marginal}</ul>"
+         "<p class=\"note\">Marginal ROI = (extra gross profit - extra cost of the function) / extra cost of the "
+         "function. A headcount is whole: +10% of reps is rounded to whole reps (at least one); a fractional "
+         "headcount would be a mix of the two neighbouring headcounts and give the same ratio.</p>"),
+        ("Attributed vs incremental", _image(pngs["attribution.png"], "attribution") + _table(attribution)
+         + "<p class=\"note\">credit_vs_incremental = gross profit a heuristic credits to the function / its "
+           "incremental gross profit (above 1: the heuristic over-credits).</p>"),
+        ("Funnel", _image(pngs["funnel.png"], "funnel")),
+        ("Economics", _image(pngs["economics.png"], "economics")),
+        ("Seeds and versions", _run_info({name: result}, command, [source] if source else None)),
+    ]
+    (out / "report.html").write_text(html_report(f"marketsim: ROI of marketing and sales — {name}", sections),
+                                     encoding="utf-8")
+    (out / "run.json").write_text(json.dumps({"scenario": result.scenario.to_dict(), "seed": result.seed,
+                                              "replications": result.replications, "command": command},
+                                             indent=2, default=str) + "\n")
+    return ["roi_timeline.csv", "roi_kpis.csv", "attribution.csv", *pngs, "report.html", "run.json"]

@@ -1,0 +1,1 @@
+"""Running scenarios: ``run`` and ``run_one``, results as tables, metrics, statistics, executors."""

@@ -1,0 +1,220 @@
+"""``run(scenario, seed)``: the pure factory from a scenario to its results.
+
+Sweeps, comparisons and the CLI all go through here. Replication ``r`` of root seed ``s``
+draws its streams from ``SeedSequence(s, spawn_key=(r, ...))``, so replication 0 is the
+plain run with seed ``s`` and every replication is reproducible on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.engine.attribution import Attribution
+from sim.running.metrics import aggregate, summarize
+from sim.engine.model import MarketModel
+from sim.scenario.schema import Scenario
+
+__all__ = ["ENGINES", "RunResult", "run", "run_one", "versions"]
+
+#: Simulation engines: the vectorised one, and the one-agent-per-customer reference model.
+ENGINES = ("fast", "reference")
+
+
+def versions() -> dict[str, str]:
+    import matplotlib
+    import mesa
+
+    from sim import __version__
+
+    return {
+        "marketsim": __version__,
+        "python": platform.python_version(),
+        "mesa": mesa.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "matplotlib": matplotlib.__version__,
+    }
+
+
+@dataclass
+class RunResult:
+    """Everything one run (one or more replications) produced.
+
+    Attributes
+    ----------
+    timeseries : one row per replication and step (stage counts, ledger, funnel counters).
+    summary : KPIs per function; with several replications each KPI is
+        ``{"mean", "low", "high", "n"}`` (95% interval of the mean).
+    replication_summaries : the plain summary of each replication.
+    deals : one row per deal won (price, discount, cycle, how it was won).
+    losses : one row per opportunity lost (cause).
+    attribution : revenue credited per step, method and touch point (long format).
+    journeys : traced customers' events, or ``None``.
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    timeseries: pd.DataFrame
+    summary: dict[str, Any]
+    replication_summaries: list[dict[str, Any]]
+    deals: pd.DataFrame
+    losses: pd.DataFrame
+    attribution: pd.DataFrame
+    journeys: pd.DataFrame | None = None
+    versions: dict[str, str] = field(default_factory=versions)
+
+    def save(self, out: str | Path, plots: bool = True) -> Path:
+        """Write timeseries.csv, summary.json, run.json, deals.csv (journeys.csv) and charts."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        self.timeseries.to_csv(out / "timeseries.csv", index=False)
+        self.deals.to_csv(out / "deals.csv", index=False)
+        (out / "summary.json").write_text(json.dumps(self.summary, indent=2, default=_json_default) + "\n")
+        run_info = {
+            "scenario": self.scenario.to_dict(),
+            "seed": self.seed,
+            "replications": self.replications,
+            "versions": self.versions,
+        }
+        (out / "run.json").write_text(json.dumps(run_info, indent=2, default=_json_default) + "\n")
+        if self.journeys is not None:
+            self.journeys.to_csv(out / "journeys.csv", index=False)
+        if plots:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+
+            from sim.plots.run import plot_economics, plot_funnel
+
+            for name, plot in (("funnel.png", plot_funnel), ("economics.png", plot_economics)):
+                fig = plot(self.timeseries, title=self.scenario.name)
+                fig.savefig(out / name, dpi=110, bbox_inches="tight")
+                plt.close(fig)
+        return out
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+@dataclass
+class _Replication:
+    timeseries: pd.DataFrame
+    summary: dict[str, Any]
+    deals: pd.DataFrame
+    losses: pd.DataFrame
+    attribution: pd.DataFrame
+    journeys: pd.DataFrame | None
+
+
+def run_one(
+    scenario: Scenario, seed: int, replication: int = 0, trace: int = 0, progress: bool = False, engine: str = "fast"
+) -> _Replication:
+    """One replication of one scenario."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine: {engine!r} is not allowed: must be one of {', '.join(map(repr, ENGINES))}")
+    if engine == "reference":
+        from sim.engine.reference import ReferenceModel
+
+        model = ReferenceModel(scenario, seed=seed, replication=replication, trace=trace)
+    else:
+        model = MarketModel(scenario, seed=seed, replication=replication, trace=trace)
+    model.run(progress=progress)
+    ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    ts.insert(0, "replication", replication)
+    ts.insert(2, "date", [model.date_of(int(d)).isoformat() for d in ts["step"]])
+    deals = model.deals()
+    deals.insert(0, "replication", replication)
+    losses = model.losses()
+    losses.insert(0, "replication", replication)
+    reps = model.sales.reps + model.sales.former_reps
+    from sim.engine.customers import WON_BY
+
+    summary = summarize(
+        ts,
+        deals,
+        population=scenario.market.population,
+        channels=list(scenario.channels),
+        quota_usd=sum(r.quota_usd for r in reps),
+        won_value_by_reps_usd=sum(r.won_value_usd for r in reps),
+        won_by_count=dict(zip(WON_BY, model.won_by_count.tolist())),
+        churned_by_won=dict(zip(WON_BY, model.churned_by_won.tolist())),
+        gross_margin=scenario.economics.gross_margin,
+    )
+    steps, n_methods, n_tp = model.attributed_revenue.shape
+    attribution = pd.DataFrame(
+        {
+            "replication": replication,
+            "step": np.repeat(np.arange(steps), n_methods * n_tp),
+            "method": np.tile(np.repeat([m.value for m in Attribution], n_tp), steps),
+            "touchpoint": np.tile(np.array(model.touchpoints, dtype=object), steps * n_methods),
+            "revenue_usd": model.attributed_revenue.reshape(-1),
+        }
+    )
+    journeys = model.trace.frame() if model.trace is not None else None
+    if journeys is not None:
+        journeys.insert(0, "replication", replication)
+    return _Replication(ts, summary, deals, losses, attribution, journeys)
+
+
+def run(
+    scenario: Scenario,
+    seed: int = 0,
+    *,
+    replications: int = 1,
+    trace: int = 0,
+    progress: bool = False,
+    engine: str = "fast",
+    workers: int = 1,
+) -> RunResult:
+    """Run ``scenario`` with root ``seed`` for ``replications`` replications.
+
+    The same scenario and seed always give identical results, on 1 or N ``workers``
+    (local processes; ``None``: all CPUs).
+    """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
+    if replications < 1:
+        raise ValueError(f"replications: {replications!r} is not allowed: must be >= 1")
+    if trace < 0:
+        raise ValueError(f"trace: {trace!r} is not allowed: must be >= 0")
+    if engine not in ENGINES:
+        raise ValueError(f"engine: {engine!r} is not allowed: must be one of {', '.join(map(repr, ENGINES))}")
+    from sim.running.executors import run_tasks
+
+    show_reps = progress and replications > 1
+    parts = run_tasks(
+        run_one,
+        [dict(scenario=scenario, seed=seed, replication=r, trace=trace, progress=progress and not show_reps,
+              engine=engine) for r in range(replications)],
+        workers=workers,
+        progress=show_reps,
+        desc="replications",
+    )
+    summaries = [p.summary for p in parts]
+    journeys = [p.journeys for p in parts if p.journeys is not None]
+    return RunResult(
+        scenario=scenario,
+        seed=int(seed),
+        replications=replications,
+        timeseries=pd.concat([p.timeseries for p in parts], ignore_index=True),
+        summary=summaries[0] if replications == 1 else aggregate(summaries),
+        replication_summaries=summaries,
+        deals=pd.concat([p.deals for p in parts], ignore_index=True),
+        losses=pd.concat([p.losses for p in parts], ignore_index=True),
+        attribution=pd.concat([p.attribution for p in parts], ignore_index=True),
+        journeys=pd.concat(journeys, ignore_index=True) if journeys else None,
+    )

@@ -1,0 +1,359 @@
+"""Analysis of a sweep folder: means and intervals per design point, Sobol' and Morris indices, plots.
+
+::
+
+    from sim.sweep.sensitivity import analyze
+    report = analyze("results/sobol")           # writes results/sobol/analysis/
+    report.points      # one row per design point: factors, <outcome>_mean/_low/_high, n
+    report.indices     # Sobol: outcome, factor, S1, S1_conf, ST, ST_conf (Morris: mu_star, sigma, ...)
+
+Replications of a design point are averaged before Sobol' or Morris analysis (SALib), so the
+indices describe the mean response; with common random numbers (the sweep default) the
+replications share streams across points and the noise in that mean is small.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.running.metrics import mean_interval
+from sim.sweep.sweep import (
+    RESULTS,
+    Design,
+    SweepError,
+    read_design,
+    read_manifest,
+    read_results,
+)
+
+__all__ = [
+    "SweepAnalysis",
+    "analyze",
+    "point_summary",
+    "sobol_indices",
+    "morris_indices",
+    "plot_indices",
+    "plot_response",
+    "register",
+]
+
+
+@dataclass
+class SweepAnalysis:
+    """What :func:`analyze` found; ``notes`` lists outcomes skipped and why."""
+
+    design: str
+    factors: list[str]
+    outcomes: list[str]
+    points: pd.DataFrame
+    indices: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------- tables
+def _joined(out: Path) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The design (one row per point and replication) with each run's KPIs joined by run_id."""
+    manifest = read_manifest(out)
+    design = read_design(out)
+    kpis = read_results(out, RESULTS)
+    factors = manifest["factors"]
+    kpis = kpis.drop(columns=[c for c in ["point", "replication", "seed", *factors] if c in kpis.columns])
+    joined = design.merge(kpis.drop_duplicates("run_id"), on="run_id", how="left", validate="many_to_one")
+    return manifest, joined
+
+
+def point_summary(runs: pd.DataFrame, factors: Sequence[str], outcomes: Sequence[str],
+                  level: float = 0.95) -> pd.DataFrame:
+    """Per design point: the factor values, and for each outcome the mean over replications
+    with its ``level`` confidence interval (Student t; ``_low``/``_high``) and ``n`` runs."""
+    rows = []
+    for point, group in runs.groupby("point", sort=True):
+        row: dict[str, Any] = {"point": int(point)}
+        for factor in factors:
+            row[factor] = group[factor].iloc[0]
+        row["n"] = int(group[outcomes[0]].notna().sum()) if outcomes else len(group)
+        for outcome in outcomes:
+            stats = mean_interval(group[outcome].tolist(), level=level)
+            row[f"{outcome}_mean"] = stats["mean"]
+            row[f"{outcome}_low"] = stats["low"]
+            row[f"{outcome}_high"] = stats["high"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _problem(manifest: dict[str, Any]) -> dict[str, Any]:
+    factors = manifest["spec"]["factors"]
+    names = [f.get("name") or f.get("key") for f in factors]
+    bounds = [[math.log(f["low"]), math.log(f["high"])] if f.get("log") else [f["low"], f["high"]] for f in factors]
+    return {"num_vars": len(names), "names": names, "bounds": bounds}
+
+
+def _mean_by_point(runs: pd.DataFrame, outcome: str) -> np.ndarray:
+    return runs.groupby("point", sort=True)[outcome].mean().to_numpy(dtype=float)
+
+
+def sobol_indices(manifest: dict[str, Any], runs: pd.DataFrame, outcomes: Sequence[str],
+                  seed: int = 0, notes: list[str] | None = None) -> pd.DataFrame:
+    """First-order (S1) and total (ST) Sobol' indices with 95% bootstrap half-widths (SALib)."""
+    from SALib.analyze import sobol
+
+    problem = _problem(manifest)
+    rows = []
+    for outcome in outcomes:
+        y = _mean_by_point(runs, outcome)
+        if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+            if notes is not None:
+                why = "has missing values (e.g. never paid back)" if not np.all(np.isfinite(y)) else "never varies"
+                notes.append(f"{outcome}: {why}; no Sobol' indices")
+            continue
+        result = sobol.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed)
+        for j, name in enumerate(problem["names"]):
+            rows.append({"outcome": outcome, "factor": name, "S1": result["S1"][j], "S1_conf": result["S1_conf"][j],
+                         "ST": result["ST"][j], "ST_conf": result["ST_conf"][j]})
+    return pd.DataFrame(rows, columns=["outcome", "factor", "S1", "S1_conf", "ST", "ST_conf"])
+
+
+def morris_indices(manifest: dict[str, Any], runs: pd.DataFrame, outcomes: Sequence[str],
+                   seed: int = 0, notes: list[str] | None = None) -> pd.DataFrame:
+    """Morris elementary effects: mu, mu* (with its 95% bootstrap half-width) and sigma (SALib)."""
+    from SALib.analyze import morris
+
+    problem = _problem(manifest)
+    names = problem["names"]
+    first = runs.sort_values(["point", "replication"]).drop_duplicates("point")
+    x = first[[f"sample.{n}" for n in names]].to_numpy(dtype=float)
+    levels = manifest["spec"]["morris_levels"]
+    rows = []
+    for outcome in outcomes:
+        y = _mean_by_point(runs, outcome)
+        if not np.all(np.isfinite(y)):
+            if notes is not None:
+                notes.append(f"{outcome}: has missing values (e.g. never paid back); no Morris indices")
+            continue
+        result = morris.analyze(problem, x, y, num_levels=levels, conf_level=0.95, seed=seed)
+        for j, name in enumerate(names):
+            rows.append({"outcome": outcome, "factor": name, "mu": result["mu"][j], "mu_star": result["mu_star"][j],
+                         "mu_star_conf": result["mu_star_conf"][j], "sigma": result["sigma"][j]})
+    return pd.DataFrame(rows, columns=["outcome", "factor", "mu", "mu_star", "mu_star_conf", "sigma"])
+
+
+# ---------------------------------------------------------------------- plots
+def plot_indices(indices: pd.DataFrame, outcome: str, ax=None):
+    """Bar chart of one outcome's Sobol' (S1, ST) or Morris (mu*, sigma) indices with intervals."""
+    import matplotlib.pyplot as plt
+
+    data = indices[indices["outcome"] == outcome]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 1.2 + 0.6 * max(2, len(data))))
+    else:
+        fig = ax.figure
+    y = np.arange(len(data))
+    if "ST" in data.columns:
+        ax.barh(y - 0.2, data["S1"], 0.4, xerr=data["S1_conf"], label="first order (S1)", color="#4c72b0",
+                capsize=3)
+        ax.barh(y + 0.2, data["ST"], 0.4, xerr=data["ST_conf"], label="total (ST)", color="#dd8452", capsize=3)
+        ax.set_xlabel("Sobol' index (share of variance), 95% bootstrap interval")
+        ax.axvline(0, color="black", lw=0.8)
+    else:
+        ax.barh(y - 0.2, data["mu_star"], 0.4, xerr=data["mu_star_conf"], label="mu* (mean |effect|)",
+                color="#4c72b0", capsize=3)
+        ax.barh(y + 0.2, data["sigma"], 0.4, label="sigma (non-linearity, interactions)", color="#dd8452")
+        ax.set_xlabel(f"Morris elementary effect on {outcome}")
+    ax.set_yticks(y, data["factor"])
+    ax.invert_yaxis()
+    ax.set_title(outcome)
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _varying(points: pd.DataFrame, factors: Sequence[str]) -> list[str]:
+    return [f for f in factors if points[f].nunique() > 1 and pd.api.types.is_numeric_dtype(points[f])]
+
+
+def plot_response(points: pd.DataFrame, factors: Sequence[str], outcome: str, ax=None):
+    """Response of an outcome's mean to the factors of a grid.
+
+    Two or more varying numeric factors: a heat map over the first two (averaged over the
+    others), with the mean in each cell. One: the mean with its 95% interval as a band.
+    """
+    import matplotlib.pyplot as plt
+
+    varying = _varying(points, factors)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 5))
+    else:
+        fig = ax.figure
+    mean = f"{outcome}_mean"
+    if len(varying) >= 2:
+        fx, fy = varying[:2]
+        table = points.groupby([fy, fx])[mean].mean().unstack(fx).sort_index()
+        image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(table.shape[1]), [f"{v:g}" for v in table.columns])
+        ax.set_yticks(range(table.shape[0]), [f"{v:g}" for v in table.index])
+        values = table.to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        middle = (finite.min() + finite.max()) / 2 if finite.size else 0
+        for i in range(values.shape[0]):
+            for j in range(values.shape[1]):
+                if np.isfinite(values[i, j]):
+                    ax.text(j, i, _short(values[i, j]), ha="center", va="center", fontsize=8,
+                            color="white" if values[i, j] < middle else "black")
+        ax.set_xlabel(fx)
+        ax.set_ylabel(fy)
+        others = [f for f in varying[2:]]
+        ax.set_title(f"{outcome} (mean over replications" + (f", averaged over {', '.join(others)})" if others
+                                                              else ")"))
+        fig.colorbar(image, ax=ax, label=outcome)
+    elif len(varying) == 1:
+        fx = varying[0]
+        data = points.sort_values(fx)
+        ax.plot(data[fx], data[mean], marker="o", color="#4c72b0")
+        ax.fill_between(data[fx], data[f"{outcome}_low"].astype(float), data[f"{outcome}_high"].astype(float),
+                        alpha=0.25, color="#4c72b0", label="95% interval of the mean")
+        ax.set_xlabel(fx)
+        ax.set_ylabel(outcome)
+        ax.legend(fontsize=8)
+        ax.set_title(outcome)
+    else:
+        ax.text(0.5, 0.5, "no numeric factor varies", ha="center", va="center", transform=ax.transAxes)
+    fig.tight_layout()
+    return fig
+
+
+def plot_scatter(runs: pd.DataFrame, factors: Sequence[str], outcome: str, fig=None):
+    """One panel per factor: each design point's mean outcome against the factor (sampled designs)."""
+    import matplotlib.pyplot as plt
+
+    means = runs.groupby("point").agg({**{f: "first" for f in factors}, outcome: "mean"})
+    n = len(factors)
+    if fig is None:
+        fig = plt.figure(figsize=(3.2 * n, 3.2))
+    axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
+    for ax, factor in zip(axes, factors):
+        ax.scatter(means[factor], means[outcome], s=10, alpha=0.7, color="#4c72b0")
+        ax.set_xlabel(factor, fontsize=8)
+    axes[0].set_ylabel(outcome)
+    fig.suptitle(f"{outcome}: mean per design point")
+    fig.tight_layout()
+    return fig
+
+
+def _short(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if abs(value) >= 1e3:
+        return f"{value / 1e3:.0f}k"
+    return f"{value:.2g}"
+
+
+# ---------------------------------------------------------------------- the whole analysis
+def analyze(out: str | Path, outcomes: Sequence[str] | None = None, *, plots: bool = True,
+            seed: int = 0) -> SweepAnalysis:
+    """Analyse a sweep folder; write ``analysis/points.csv``, ``indices.csv`` (Sobol'/Morris) and charts.
+
+    ``outcomes``: KPI columns of ``results/`` (default: the sweep file's ``outcomes``).
+    Sobol' and Morris analyses need every run of the design; means per point work on
+    whatever has finished.
+    """
+    out = Path(out)
+    manifest, runs = _joined(out)
+    spec = manifest["spec"]
+    factors = manifest["factors"]
+    outcomes = list(outcomes or spec["outcomes"])
+    unknown = [o for o in outcomes if o not in runs.columns]
+    if unknown:
+        allowed = ", ".join(c for c in runs.columns if c not in ("run_id", "point", "replication", "seed")
+                            and not c.startswith("sample.") and c not in factors)
+        raise SweepError(f"outcome {unknown[0]!r} is not a column of {out / RESULTS}; allowed: {allowed}")
+    finished = runs.dropna(subset=["run_id"])
+    missing = int(runs[outcomes[0]].isna().sum()) if outcomes else 0
+    missing_runs = int(runs["total_revenue_usd"].isna().sum()) if "total_revenue_usd" in runs else missing
+    design = Design(spec["design"])
+    report = SweepAnalysis(design=design.value, factors=factors, outcomes=outcomes,
+                           points=point_summary(finished, factors, outcomes))
+    if missing_runs:
+        report.notes.append(f"{missing_runs} runs of the design are not finished; per-point means use the rest")
+    if design in (Design.SOBOL, Design.MORRIS):
+        if missing_runs:
+            report.notes.append(f"{design.value} indices need every run: resume the sweep first")
+        elif design == Design.SOBOL:
+            report.indices = sobol_indices(manifest, runs, outcomes, seed=seed, notes=report.notes)
+        else:
+            report.indices = morris_indices(manifest, runs, outcomes, seed=seed, notes=report.notes)
+    folder = out / "analysis"
+    folder.mkdir(exist_ok=True)
+    report.points.to_csv(folder / "points.csv", index=False)
+    report.files.append(folder / "points.csv")
+    if report.indices is not None:
+        report.indices.to_csv(folder / "indices.csv", index=False)
+        report.files.append(folder / "indices.csv")
+    if plots:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        for outcome in outcomes:
+            figure = None
+            if report.indices is not None and (report.indices["outcome"] == outcome).any():
+                figure, name = plot_indices(report.indices, outcome), f"indices_{outcome}.png"
+            elif design == Design.GRID and _varying(report.points, factors):
+                if report.points[f"{outcome}_mean"].notna().any():
+                    figure, name = plot_response(report.points, factors, outcome), f"response_{outcome}.png"
+            elif design == Design.LHS:
+                figure, name = plot_scatter(finished, factors, outcome), f"scatter_{outcome}.png"
+            if figure is not None:
+                figure.savefig(folder / name, dpi=110, bbox_inches="tight")
+                plt.close(figure)
+                report.files.append(folder / name)
+    return report
+
+
+def format_report(report: SweepAnalysis, max_points: int = 30) -> str:
+    """A short text summary: each outcome per design point (in design order) and the index table."""
+    lines = [f"design: {report.design}, {len(report.points)} points, factors: {', '.join(report.factors)}"]
+    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format",
+                           lambda v: f"{v:,.4g}"):
+        for outcome in report.outcomes if report.indices is None else []:  # sampled designs: indices only
+            column = f"{outcome}_mean"
+            table = report.points.dropna(subset=[column])
+            if table.empty:
+                continue
+            shown_note = f"first {max_points} of {len(table)}; all in points.csv" if len(table) > max_points else ""
+            lines.append(f"\n{outcome}: mean [95% interval] per design point" + (f" ({shown_note})" if shown_note
+                                                                                   else ""))
+            shown = table.head(max_points)[[*report.factors, column, f"{outcome}_low", f"{outcome}_high", "n"]]
+            lines.append(shown.to_string(index=False))
+        if report.indices is not None and len(report.indices):
+            lines.append(f"\n{report.design} indices (95% bootstrap half-widths)")
+            lines.append(report.indices.to_string(index=False))
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def _cmd_analyze(args) -> int:
+    report = analyze(args.folder, outcomes=args.outcomes or None, plots=not args.no_plots)
+    print(format_report(report))
+    print(f"\nwrote {Path(args.folder) / 'analysis'}/: " + ", ".join(p.name for p in report.files))
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "analyze", help="means and intervals per design point, Sobol'/Morris indices and charts of a sweep",
+        description="Analyse a sweep output folder; writes DIR/analysis/.",
+    )
+    p.add_argument("folder", help="sweep output folder (the --out of marketsim sweep)")
+    p.add_argument("--outcome", dest="outcomes", action="append", default=[], metavar="COLUMN",
+                   help="KPI column to analyse (repeatable; default: the sweep file's outcomes)")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG charts")
+    p.set_defaults(func=_cmd_analyze)
