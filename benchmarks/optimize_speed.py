@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from sim import Scenario
-from sim.analysis.optimize import format_split, optimize_split
+from sim.analysis.optimize import optimize_split
+from sim.report.text import format_split
 
 
 def main() -> None:

@@ -10,7 +10,9 @@ import pytest
 
 from sim import Scenario
 from sim.cli import main
-from sim.dashboard.model import COUNTERFACTUALS, DashboardModel, apply_levers, incremental_roi, lever_defaults
+from sim.analysis.roi import incremental_roi
+from sim.dashboard.model import DashboardModel, lever_defaults
+from sim.scenario.variants import COUNTERFACTUALS, apply_levers
 from sim.running.run import run_one
 from sim.scenario import ChannelKind
 
@@ -23,7 +25,7 @@ def baseline() -> Scenario:
 
 
 def test_incremental_roi_known_answer_and_absent_while_no_cost():
-    roi = incremental_roi([0.0, 30.0, 60.0], [0.0, 5.0, 10.0], [0.0, 10.0, 20.0])
+    roi = incremental_roi(np.subtract([0.0, 30.0, 60.0], [0.0, 5.0, 10.0]), [0.0, 10.0, 20.0])
     assert np.isnan(roi[0])
     np.testing.assert_allclose(roi[1:], [1.5, 1.5])
 

@@ -14,19 +14,9 @@ from sim import Scenario
 from sim.engine.attribution import Attribution, attribution_shares
 from sim.cli import main
 from sim.analysis.optimize import budget_splits, channel_spend_usd, optimize_split
-from sim.analysis.roi import (
-    add_reps,
-    analyse,
-    band,
-    incremental_roi,
-    marginal_reps,
-    payback_day,
-    roi_analysis,
-    run_variants,
-    scale_marketing,
-    simulate,
-    variants_of,
-)
+from sim.analysis.roi import analyse, incremental_roi, payback_day, roi_analysis, run_variants, simulate, variants_of
+from sim.running.statistics import interval
+from sim.scenario.variants import add_reps, marginal_reps, scale_marketing
 
 from .conftest import SCENARIOS
 
@@ -52,7 +42,7 @@ def test_payback_day_is_first_day_at_or_above_zero_and_none_if_never():
 
 def test_band_is_the_student_t_interval_of_the_mean():
     x = np.array([[1.0, 0.0], [3.0, 0.0]])
-    mean, low, high = band(x)
+    mean, low, high = interval(x)
     # t(0.975, 1 dof) = 12.706; sd = sqrt(2); half width = 12.706 * sqrt(2) / sqrt(2).
     assert mean.tolist() == [2.0, 0.0]
     assert high[0] - mean[0] == pytest.approx(12.7062, rel=1e-4)

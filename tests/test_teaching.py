@@ -8,6 +8,7 @@ import pytest
 
 from sim import Scenario, run
 from sim.analysis import teaching
+from sim.scenario import variants
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -63,7 +64,7 @@ def test_churn_by_acquisition_interval_contains_mean(result):
 
 
 def test_campaign_burst_multiplies_only_its_months(small):
-    burst = teaching.with_campaign_burst(small, start_month=2, months=3, factor=3.0)
+    burst = variants.with_campaign_burst(small, start_month=2, months=3, factor=3.0)
     for name, ch in small.channels.items():
         plan = burst.channels[name].schedule_usd
         assert plan[1] == pytest.approx(ch.monthly_budget_usd)

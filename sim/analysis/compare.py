@@ -8,8 +8,6 @@ same seeds, in one batch with one progress bar, and writes ``comparison.csv``, `
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
@@ -17,7 +15,7 @@ import pandas as pd
 from sim.analysis.roi import RoiResult, roi_analysis, run_variants, variants_of
 from sim.scenario.schema import Scenario
 
-__all__ = ["compare", "comparison_table", "scenario_differences", "register"]
+__all__ = ["compare", "comparison_table", "scenario_differences"]
 
 #: Business KPIs taken from the run summaries: (section, key, name in comparison.csv).
 SUMMARY_KPIS = (
@@ -121,80 +119,3 @@ def scenario_differences(scenarios: dict[str, Scenario]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", *scenarios])
 
 
-# ---------------------------------------------------------------------- CLI
-def _cmd_compare(args: argparse.Namespace) -> int:
-    from sim.cli.main import UsageError, load_scenario
-    from sim.report.html import write_comparison
-
-    if len(args.scenarios) < 1:
-        raise UsageError("compare: give at least one scenario file")
-    scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
-    out = Path(args.out)
-    results = compare(scenarios, seed=args.seed, replications=args.replications, workers=args.workers,
-                      progress=not args.quiet)
-    command = "marketsim compare " + " ".join(args.scenarios) + _options_text(args)
-    written = write_comparison(out, results, command=command, sources=args.scenarios)
-    if not args.quiet:
-        print(format_comparison(results))
-        print(f"\nwrote {out}/: " + ", ".join(written))
-    return 0
-
-
-def _options_text(args: argparse.Namespace) -> str:
-    parts = [f" --replications {args.replications}", f" --seed {args.seed}"]
-    parts += [f" --set {o}" for o in args.overrides]
-    return "".join(parts) + f" --out {args.out}"
-
-
-def format_comparison(results: dict[str, RoiResult]) -> str:
-    """Short text table: ROI at the horizon and payback day of each function, per scenario."""
-    lines = [f"{'scenario':<24}{'marketing ROI':>24}{'payback':>10}{'sales ROI':>24}{'payback':>10}"]
-
-    def roi(result, f):
-        k = result.kpi(f"{f}_roi")
-        if k["mean"] is None:
-            return "absent"
-        return f"{k['mean']:+.2f} [{k['low']:+.2f}, {k['high']:+.2f}]"
-
-    def pay(result, f):
-        day = result.payback[f]["mean"]
-        return "never" if day is None else f"day {day}"
-
-    for name, result in results.items():
-        lines.append(f"{name:<24}{roi(result, 'marketing'):>24}{pay(result, 'marketing'):>10}"
-                     f"{roi(result, 'sales'):>24}{pay(result, 'sales'):>10}")
-    return "\n".join(lines)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be >= 1")
-    return value
-
-
-def add_run_options(parser: argparse.ArgumentParser, replications: int) -> None:
-    """--replications, --workers, --quiet (and the scenario options --set, --seed)."""
-    from sim.cli.main import add_scenario_options
-
-    add_scenario_options(parser)
-    parser.add_argument("--replications", type=_positive_int, default=replications,
-                        help=f"replications per scenario and variant (default {replications})")
-    parser.add_argument("--workers", type=_positive_int, default=None,
-                        help="local processes (default: all CPUs); results are identical on any number")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar or printed summary")
-
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "compare", help="compare scenarios: ROI of each function, payback, KPIs, report.html",
-        description="Run each scenario with and without each function on common seeds; write comparison.csv, "
-                    "roi.png, funnel.png, economics.png and a self-contained report.html.",
-    )
-    p.add_argument("scenarios", nargs="+", help="scenario files (TOML)")
-    p.add_argument("--out", default="reports/compare", help="output folder (default reports/compare)")
-    add_run_options(p, replications=10)
-    p.set_defaults(func=_cmd_compare)

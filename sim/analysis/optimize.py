@@ -17,19 +17,18 @@ horizon (mean over replications, 95% Student-t interval).
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis.roi import band, scale_marketing
+from sim.running.statistics import interval
+from sim.scenario.variants import scale_marketing
 from sim.scenario.schema import Scenario
 
-__all__ = ["SplitResult", "budget_splits", "channel_spend_usd", "optimize_split", "register"]
+__all__ = ["SplitResult", "budget_splits", "channel_spend_usd", "optimize_split"]
 
 
 def channel_spend_usd(scenario: Scenario) -> float:
@@ -141,9 +140,9 @@ def optimize_split(
     runs = run_tasks(profit_of_run, tasks, workers=workers, progress=progress, desc="splits x replications")
     table = {k: np.array([x[k] for x in runs]).reshape(len(splits), replications) for k in runs[0]}
     profit = table["profit_usd"]
-    mean, low, high = band(profit.T)
+    mean, low, high = interval(profit.T)
     best = int(np.argmax(mean))
-    d_mean, d_low, d_high = band((profit - profit[best]).T)
+    d_mean, d_low, d_high = interval((profit - profit[best]).T)
     curve = pd.DataFrame(
         {
             "reps": [s["reps"] for s in splits],
@@ -161,102 +160,3 @@ def optimize_split(
     return SplitResult(scenario, float(total_budget_usd), int(seed), replications, curve, profit)
 
 
-def format_split(result: SplitResult) -> str:
-    c = result.curve
-    lines = [
-        f"{result.scenario.name}: ${result.total_budget_usd:,.0f} over {result.scenario.time.horizon_days} days "
-        f"between channels and reps ({result.replications} replications, seed {result.seed})",
-        f"{'reps':>5} {'mkt share':>10} {'marketing $':>13} {'profit mean [95% interval]':>40} {'vs best':>28}",
-    ]
-    for _, r in c.iterrows():
-        diff = "best" if r["diff_to_best_mean"] == 0 and not r["indistinguishable"] else (
-            f"{r['diff_to_best_mean']:+,.0f} [{r['diff_to_best_low']:+,.0f}, {r['diff_to_best_high']:+,.0f}]")
-        lines.append(f"{int(r['reps']):>5} {r['marketing_share']:>10.1%} {r['marketing_budget_usd']:>13,.0f} "
-                     f"{r['profit_mean']:>14,.0f} [{r['profit_low']:,.0f}, {r['profit_high']:,.0f}]".ljust(72)
-                     + f" {diff:>28}")
-    b = result.best
-    ties = c.loc[c["indistinguishable"], "reps"].astype(int).tolist()
-    lines.append(
-        f"\nbest split: {int(b['reps'])} reps (${b['sales_budget_usd']:,.0f}) and ${b['marketing_budget_usd']:,.0f} "
-        f"to marketing ({b['marketing_share']:.1%}); expected profit ${b['profit_mean']:,.0f} "
-        f"[{b['profit_low']:,.0f}, {b['profit_high']:,.0f}]"
-    )
-    lines.append(
-        "splits not distinguishable from it (paired 95% interval of the difference contains 0): "
-        + (", ".join(f"{n} rep{'' if n == 1 else 's'}" for n in ties) if ties else "none")
-    )
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------- CLI
-def _cmd_optimize(args: argparse.Namespace) -> int:
-    import json
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from sim.cli.main import UsageError, load_scenario
-    from sim.report.html import figure_png
-    from sim.plots.roi import plot_response_curve
-
-    scenario = load_scenario(args.scenario, args.overrides)
-    if scenario.sales.plan and not args.quiet:
-        print("note: the headcount plan is replaced by a constant headcount in every split")
-    try:
-        result = optimize_split(
-            scenario, args.total_budget, seed=args.seed, replications=args.replications,
-            min_share=args.min_marketing_share, max_share=args.max_marketing_share,
-            workers=args.workers, progress=not args.quiet,
-        )
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.curve.to_csv(out / "response_curve.csv", index=False)
-    (out / "response_curve.png").write_bytes(figure_png(plot_response_curve(result)))
-    best = {k: (v.item() if hasattr(v, "item") else v) for k, v in result.best.items()}
-    (out / "best_split.json").write_text(json.dumps(
-        {"scenario": scenario.name, "total_budget_usd": args.total_budget, "seed": args.seed,
-         "replications": args.replications, "best": best}, indent=2) + "\n")
-    if not args.quiet:
-        print(format_split(result))
-        print(f"\nwrote {out}/: response_curve.csv, response_curve.png, best_split.json")
-    return 0
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be between 0 and 1")
-    return value
-
-
-def _budget(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be > 0")
-    return value
-
-
-def register(subparsers) -> None:
-    from sim.analysis.compare import add_run_options
-
-    p = subparsers.add_parser(
-        "optimize", help="best split of a fixed budget between marketing channels and reps",
-        description="Evaluate every whole-headcount split of a fixed budget (channels in the scenario's proportions, "
-                    "the rest as reps) on common seeds; print and plot expected profit against the marketing share.",
-    )
-    p.add_argument("scenario", help="scenario file (TOML)")
-    p.add_argument("--total-budget", type=_budget, required=True, metavar="USD",
-                   help="channel spend + rep salaries over the whole horizon")
-    p.add_argument("--min-marketing-share", type=_share, default=0.0, help="lower bound of the marketing share (0-1)")
-    p.add_argument("--max-marketing-share", type=_share, default=1.0, help="upper bound of the marketing share (0-1)")
-    p.add_argument("--out", default="reports/split", help="output folder (default reports/split)")
-    add_run_options(p, replications=10)
-    p.set_defaults(func=_cmd_optimize)

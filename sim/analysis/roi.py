@@ -16,7 +16,7 @@ replication give the same draws whatever the other functions do):
 - interaction (alignment) term: ``full - no_marketing - no_sales + neither`` (cumulative
   gross profit); positive when each function makes the other more productive;
 - marginal ROI: the same with +10% of one function's budget against the full run
-  (:func:`scale_marketing`, :func:`add_reps`);
+  (``sim.scenario.variants``: ``scale_marketing``, ``add_reps``);
 - attributed ROI: gross profit credited to each function by the first-touch, last-touch,
   linear and position-based heuristics over the touches each customer received
   (``RunResult.attribution``), with the same costs, set beside the incremental truth.
@@ -35,78 +35,33 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.attribution import Attribution
+from sim.running.statistics import interval
 from sim.scenario.schema import Scenario
+from sim.scenario.variants import MARGINAL_STEP, add_reps, counterfactuals, marginal_reps, scale_marketing
 
 __all__ = [
-    "COUNTERFACTUALS",
     "FUNCTIONS",
     "Outcome",
     "RoiResult",
-    "add_reps",
     "analyse",
     "attributed_by_function",
-    "band",
     "incremental_roi",
     "payback_day",
     "roi_analysis",
     "run_variants",
-    "scale_marketing",
     "simulate",
     "variants_of",
 ]
 
 FUNCTIONS = ("marketing", "sales")
 METHODS = tuple(m.value for m in Attribution)
-NO_MARKETING: dict[str, Any] = {"marketing.end_month": 0}
-NO_SALES: dict[str, Any] = {"sales.headcount": 0, "sales.plan": []}
-#: The counterfactual variants of a scenario, as ordinary scenario overrides.
-COUNTERFACTUALS: dict[str, dict[str, Any]] = {
-    "full": {},
-    "no_marketing": NO_MARKETING,
-    "no_sales": NO_SALES,
-    "neither": {**NO_MARKETING, **NO_SALES},
-}
 #: Columns of the full run kept for the funnel and economics charts.
 KEPT_COLUMNS = (
     "step", "date", "unaware", "aware", "considering", "lead", "opportunity", "negotiation", "customer", "lost",
     "churned", "leads", "marketing_leads", "stale_leads", "opportunities", "deals_won", "marketing_cost",
     "sales_cost", "revenue", "gross_profit", "contribution", "headcount",
 )
-MARGINAL_STEP = 0.10
 LAST_DAYS = 90
-
-
-# ---------------------------------------------------------------------- budget changes
-def scale_marketing(scenario: Scenario, factor: float) -> Scenario:
-    """Every channel's monthly budget and schedule multiplied by ``factor`` (team cost unchanged)."""
-    if factor < 0:
-        raise ValueError(f"factor: {factor!r} is not allowed: must be >= 0")
-    overrides: dict[str, Any] = {}
-    for name, channel in scenario.channels.items():
-        overrides[f"channels.{name}.monthly_budget_usd"] = channel.monthly_budget_usd * factor
-        if channel.schedule_usd is not None:
-            overrides[f"channels.{name}.schedule_usd"] = [v * factor for v in channel.schedule_usd]
-    return scenario.with_overrides(overrides) if overrides else scenario
-
-
-def add_reps(scenario: Scenario, extra: int) -> Scenario:
-    """``extra`` more reps from day 0 and in every step of the headcount plan that has reps."""
-    plan = [
-        {"month": c.month, "headcount": c.headcount + extra if c.headcount > 0 else 0} for c in scenario.sales.plan
-    ]
-    return scenario.with_overrides({"sales.headcount": scenario.sales.headcount + extra, "sales.plan": plan})
-
-
-def marginal_reps(scenario: Scenario, step: float = MARGINAL_STEP) -> int:
-    """Whole reps standing for ``+step`` of the sales headcount.
-
-    A headcount is an integer. A fractional ``+10%`` (6.6 reps) would be a mix of runs with 6
-    and 7 reps; its extra profit and extra cost are both that mix's share of the +1-rep
-    change, so its marginal ROI, a ratio, is that of +1 rep. We therefore add
-    ``max(1, round(step x headcount))`` reps and report the budget increase actually made.
-    """
-    base = max([scenario.sales.headcount] + [c.headcount for c in scenario.sales.plan])
-    return max(1, int(round(step * base)))
 
 
 # ---------------------------------------------------------------------- one run, reduced
@@ -200,22 +155,6 @@ def incremental_roi(incremental_gross_profit: np.ndarray, cost: np.ndarray) -> n
     return out
 
 
-def band(values: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over replications (axis 0) and the two-sided Student-t interval of that mean.
-
-    A column with any NaN (the quantity is absent in some replication) is NaN.
-    """
-    x = np.asarray(values, dtype=float)
-    n = x.shape[0]
-    mean = x.mean(axis=0)
-    if n == 1:
-        return mean, mean.copy(), mean.copy()
-    from scipy import stats
-
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * x.std(axis=0, ddof=1) / math.sqrt(n)
-    return mean, mean - half, mean + half
-
-
 def payback_day(roi: np.ndarray) -> int | None:
     """First day with ROI >= 0 (absent days never pay back); ``None``: not within the horizon."""
     hit = np.flatnonzero(np.nan_to_num(np.asarray(roi, dtype=float), nan=-np.inf) >= 0)
@@ -300,7 +239,7 @@ def roi_analysis(
     payback: dict[str, dict[str, int | None]] = {}
 
     def add(function: str, quantity: str, per_rep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        mean, low, high = band(per_rep)
+        mean, low, high = interval(per_rep)
         frames.append(
             pd.DataFrame(
                 {"step": np.arange(steps), "date": dates, "function": function, "quantity": quantity,
@@ -319,15 +258,15 @@ def roi_analysis(
         payback[f] = {"mean": payback_day(mean), "low": payback_day(high), "high": payback_day(low)}
         kpis.append({"kpi": f"{f}_roi", **_kpi(mean[-1], low[-1], high[-1])})
         kpis.append({"kpi": f"{f}_payback_day", **_kpi(*(payback[f][k] for k in ("mean", "low", "high")))})
-        kpis.append({"kpi": f"{f}_cost_usd", **_kpi(*(v[-1] for v in band(costs[f])))})
-        kpis.append({"kpi": f"{f}_incremental_gross_profit_usd", **_kpi(*(v[-1] for v in band(incremental[f])))})
+        kpis.append({"kpi": f"{f}_cost_usd", **_kpi(*(v[-1] for v in interval(costs[f])))})
+        kpis.append({"kpi": f"{f}_incremental_gross_profit_usd", **_kpi(*(v[-1] for v in interval(incremental[f])))})
         # What the function still brings in at the end (e.g. long after its spend stopped).
         before = incremental[f][:, -LAST_DAYS - 1] if steps > LAST_DAYS else 0.0
         last = incremental[f][:, -1] - before
-        kpis.append({"kpi": f"{f}_incremental_gross_profit_last_{LAST_DAYS}_days_usd", **_kpi(*band(last))})
+        kpis.append({"kpi": f"{f}_incremental_gross_profit_last_{LAST_DAYS}_days_usd", **_kpi(*interval(last))})
     mean, low, high = add("both", "interaction_gross_profit_usd", interaction)
     kpis.append({"kpi": "interaction_gross_profit_usd", **_kpi(mean[-1], low[-1], high[-1])})
-    kpis.append({"kpi": "baseline_gross_profit_usd", **_kpi(*(v[-1] for v in band(gp["neither"])))})
+    kpis.append({"kpi": "baseline_gross_profit_usd", **_kpi(*(v[-1] for v in interval(gp["neither"])))})
 
     marginal_info: dict[str, Any] = {}
     for f, (label, change) in (marginal or {}).items():
@@ -337,10 +276,10 @@ def roi_analysis(
         extra_cost = _cumulative(plus, f"{f}_cost") - costs[f]
         extra_gp = gp[label] - gp["full"]
         mroi = incremental_roi(extra_gp, extra_cost)
-        mean, low, high = band(mroi[:, -1:])
+        mean, low, high = interval(mroi[:, -1:])
         kpis.append({"kpi": f"{f}_marginal_roi", **_kpi(mean[0], low[0], high[0])})
-        extra = band(extra_cost[:, -1:])[0][0]
-        base = band(costs[f][:, -1:])[0][0]
+        extra = interval(extra_cost[:, -1:])[0][0]
+        base = interval(costs[f][:, -1:])[0][0]
         kpis.append({"kpi": f"{f}_marginal_extra_cost_usd", **_kpi(extra)})
         marginal_info[f] = {"change": change, "extra_cost_usd": float(extra),
                             "extra_cost_share": float(extra / base) if base else None}
@@ -350,15 +289,15 @@ def roi_analysis(
     rows = []
     attributed = [o.attributed for o in full]
     for i, f in enumerate(FUNCTIONS):
-        truth = band(incremental[f][:, -1])
-        truth_roi = band(incremental_roi(incremental[f][:, -1], costs[f][:, -1]))
+        truth = interval(incremental[f][:, -1])
+        truth_roi = interval(incremental_roi(incremental[f][:, -1], costs[f][:, -1]))
         rows.append({"function": f, "method": "incremental", **_money_roi(truth, truth_roi), "credit_vs_incremental": 1.0})
         if attributed[0] is None:
             continue
         for method in METHODS:
             credited = np.array([a[method][:, i].sum() for a in attributed]) * margin
-            value = band(credited)
-            roi = band(incremental_roi(credited, costs[f][:, -1]))
+            value = interval(credited)
+            roi = interval(incremental_roi(credited, costs[f][:, -1]))
             ratio = value[0] / truth[0] if truth[0] else np.nan
             rows.append({"function": f, "method": method, **_money_roi(value, roi), "credit_vs_incremental": ratio})
             kpis.append({"kpi": f"{f}_attributed_roi_{method}", **_kpi(roi[0], roi[1], roi[2])})
@@ -394,7 +333,7 @@ def _money_roi(value, roi) -> dict[str, float]:
 
 def variants_of(scenario: Scenario, marginal: bool = False) -> tuple[dict[str, Scenario], dict[str, tuple[str, str]]]:
     """The counterfactual variants of ``scenario`` (and the +10% ones when ``marginal``)."""
-    variants = {label: scenario.with_overrides(o) if o else scenario for label, o in COUNTERFACTUALS.items()}
+    variants = counterfactuals(scenario)
     described: dict[str, tuple[str, str]] = {}
     if marginal:
         if scenario.channels and any(c.monthly_budget_usd > 0 or c.schedule_usd for c in scenario.channels.values()):
@@ -420,65 +359,3 @@ def analyse(
     variants, described = variants_of(scenario, marginal)
     runs = run_variants(variants, seed, replications, workers=workers, progress=progress)
     return roi_analysis(scenario, runs, seed, marginal=described)
-
-
-# ---------------------------------------------------------------------- CLI
-def _cmd_roi(args) -> int:
-    from pathlib import Path
-
-    from sim.cli.main import load_scenario
-    from sim.analysis.compare import _options_text
-    from sim.report.html import write_roi
-
-    scenario = load_scenario(args.scenario, args.overrides)
-    result = analyse(scenario, seed=args.seed, replications=args.replications, marginal=not args.no_marginal,
-                     workers=args.workers, progress=not args.quiet)
-    out = Path(args.out)
-    written = write_roi(out, result, command=f"marketsim roi {args.scenario}" + _options_text(args),
-                        source=args.scenario)
-    if not args.quiet:
-        print(format_roi(result))
-        print(f"\nwrote {out}/: " + ", ".join(written))
-    return 0
-
-
-def format_roi(result: RoiResult) -> str:
-    """Text summary: ROI, payback, marginal and attributed ROI per function."""
-    def cell(kpi: str, fmt: str = "{:+.2f}") -> str:
-        try:
-            k = result.kpi(kpi)
-        except KeyError:
-            return "n/a"
-        if k["mean"] is None:
-            return "absent"
-        return f"{fmt.format(k['mean'])} [{fmt.format(k['low'])}, {fmt.format(k['high'])}]"
-
-    title = f"{result.scenario.name}: ROI per function ({result.replications} replications, seed {result.seed})"
-    lines = [title, "=" * len(title)]
-    for f in FUNCTIONS:
-        pay = result.payback[f]
-        when = "not within horizon" if pay["mean"] is None else (
-            f"day {pay['mean']} [{pay['low']}, {pay['high'] if pay['high'] is not None else 'never'}]")
-        lines.append(f"{f}")
-        lines.append(f"  incremental ROI at horizon     {cell(f'{f}_roi')}")
-        lines.append(f"  payback                        {when}")
-        lines.append(f"  marginal ROI                   {cell(f'{f}_marginal_roi')}")
-        for method in METHODS:
-            lines.append(f"  attributed ROI {method:<16}{cell(f'{f}_attributed_roi_{method}')}")
-    lines.append(f"interaction (gross profit)       {cell('interaction_gross_profit_usd', '{:,.0f}')}")
-    return "\n".join(lines)
-
-
-def register(subparsers) -> None:
-    from sim.analysis.compare import add_run_options
-
-    p = subparsers.add_parser(
-        "roi", help="incremental, marginal and attributed ROI of marketing and sales over time",
-        description="Run a scenario with and without each function (and with +10%% of each) on common seeds; "
-                    "write ROI timelines, payback days, attribution vs incremental truth and report.html.",
-    )
-    p.add_argument("scenario", help="scenario file (TOML)")
-    p.add_argument("--out", default="reports/roi", help="output folder (default reports/roi)")
-    add_run_options(p, replications=10)
-    p.add_argument("--no-marginal", action="store_true", help="skip the +10%% runs (marginal ROI)")
-    p.set_defaults(func=_cmd_roi)

@@ -14,13 +14,11 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.customers import STAGES
-from sim.running.metrics import mean_interval
+from sim.running.statistics import mean_interval
 from sim.running.run import RunResult, run
 from sim.scenario.schema import Scenario
 
 __all__ = [
-    "NO_MARKETING",
-    "NO_SALES",
     "function_of",
     "touches_by_stage",
     "touch_coverage",
@@ -36,14 +34,11 @@ __all__ = [
     "churn_by_acquisition",
     "first_and_last_touch",
     "kpi_tables",
-    "with_campaign_burst",
     "lead_handling",
     "cost_composition",
 ]
 
 #: Switches with ordinary scenario keys: all channel spend and the marketing team stop / no reps.
-NO_MARKETING = {"marketing.end_month": 0}
-NO_SALES = {"sales.headcount": 0, "sales.plan": []}
 
 #: Stages before a customer becomes a lead (marketing's ground) and from the lead on (sales').
 PRE_LEAD = ("unaware", "aware", "considering")
@@ -117,7 +112,11 @@ def pick_journey(journeys: pd.DataFrame) -> int:
 
 
 def journey_table(journeys: pd.DataFrame, customer: int) -> pd.DataFrame:
-    """One customer's journey as a readable table: date, who acted, what happened (first replication)."""
+    """One customer's journey as a readable table: date, who acted, what happened (first replication).
+
+    ``who`` and ``what`` are for reading; ``event``, ``from_stage``, ``to_stage`` and ``price_usd``
+    carry the same events as data.
+    """
     journeys = _first_replication(journeys)
     j = journeys[journeys["customer"] == customer].copy()
 
@@ -143,6 +142,11 @@ def journey_table(journeys: pd.DataFrame, customer: int) -> pd.DataFrame:
             "date": j["date"].to_numpy(),
             "who": [who(r) for _, r in j.iterrows()],
             "what": [what(r) for _, r in j.iterrows()],
+            # The same events as data, for charts: never parse the display strings.
+            "event": j["event"].to_numpy(),
+            "from_stage": j["from_stage"].to_numpy(),
+            "to_stage": j["to_stage"].to_numpy(),
+            "price_usd": j["price_usd"].to_numpy(),
         }
     )
 
@@ -328,19 +332,6 @@ def kpi_tables(result: RunResult) -> dict[str, pd.Series]:
         name="sales",
     )
     return {"marketing": marketing, "sales": sales}
-
-
-def with_campaign_burst(scenario: Scenario, start_month: int, months: int, factor: float) -> Scenario:
-    """Approach: a campaign that multiplies every channel's budget by ``factor`` for
-    ``months`` months from ``start_month`` (a dated budget plan), validated."""
-    horizon_months = scenario.time.horizon_days // 28 + 1
-    overrides = {}
-    for name, ch in scenario.channels.items():
-        base = list(ch.schedule_usd or []) + [ch.monthly_budget_usd] * horizon_months
-        base = base[:horizon_months]
-        plan = [b * factor if start_month <= i < start_month + months else b for i, b in enumerate(base)]
-        overrides[f"channels.{name}.schedule_usd"] = plan
-    return scenario.with_overrides(overrides)
 
 
 def lead_handling(results: dict[str, RunResult]) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sim.cli.main import UsageError, add_scenario_options, load_scenario, parse_overrides
+from sim.cli.options import UsageError, add_scenario_options, load_scenario, parse_overrides
 
 __all__ = ["register", "server_command", "DEFAULT_SCENARIO"]
 

@@ -14,19 +14,13 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from sim.engine.customers import STAGES
-from sim.plots.run import FUNCTION_COLORS, STAGE_COLORS
+from sim.formatting import money
+from sim.plots.style import FUNCTION_COLORS, STAGE_COLORS
 from sim.dashboard.model import DashboardModel
 
 __all__ = ["funnel_chart", "money_chart", "roi_chart", "customer_grid", "FIGSIZE"]
 
 FIGSIZE = (6.4, 3.6)
-
-
-def _money(x, _pos=None) -> str:
-    for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= div:
-            return f"${x / div:.3g}{unit}"
-    return f"${x:.0f}"
 
 
 def _time_axis(ax, model: DashboardModel) -> None:
@@ -75,7 +69,7 @@ def money_chart(model: DashboardModel) -> Figure:
         values = df[column].to_numpy() if not df.empty else []
         ax.plot(df["date"].to_numpy() if not df.empty else [], values, color=color, ls=style, lw=2, label=label)
     ax.axhline(0, color="black", lw=0.8)
-    ax.yaxis.set_major_formatter(FuncFormatter(_money))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: money(x)))
     ax.set_title("Money so far: costs per function and revenue", loc="left", fontsize=11)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
     _time_axis(ax, model)

@@ -18,26 +18,18 @@ import pandas as pd
 
 from sim.engine.customers import STAGES
 from sim.engine.model import MarketModel
+from sim.analysis.roi import incremental_roi
 from sim.scenario.schema import ChannelKind, Scenario, Tactic
+from sim.scenario.variants import apply_levers, counterfactuals
 
 __all__ = [
     "DashboardModel",
-    "COUNTERFACTUALS",
-    "apply_levers",
     "lever_defaults",
-    "incremental_roi",
     "DEFAULT_MAX_POPULATION",
 ]
 
 #: The default market size shown: large enough for smooth curves, small enough to stay fast.
 DEFAULT_MAX_POPULATION = 20_000
-
-#: Scenario changes that remove a function (ordinary scenario keys).
-COUNTERFACTUALS: dict[str, dict] = {
-    "no_marketing": {"marketing.end_month": 0},
-    "no_sales": {"sales.headcount": 0, "sales.plan": []},
-    "neither": {"marketing.end_month": 0, "sales.headcount": 0, "sales.plan": []},
-}
 
 TACTICS = tuple(t.value for t in Tactic)
 
@@ -54,71 +46,6 @@ def lever_defaults(scenario: Scenario) -> dict:
         "tactic": scenario.sales.tactic.value,
         "population": min(scenario.market.population, DEFAULT_MAX_POPULATION),
     }
-
-
-def apply_levers(
-    scenario: Scenario,
-    *,
-    marketing_budget_usd: float,
-    brand_share: float,
-    headcount: int,
-    tactic: str,
-    population: int,
-) -> Scenario:
-    """``scenario`` with the dashboard's levers applied (validated like any override).
-
-    The monthly channel budget is split between brand and performance channels by
-    ``brand_share``; within each kind, channels keep the scenario's proportions (equal
-    shares when the scenario gives them no budget). A kind without channels gets nothing,
-    and its share goes to the other kind. The sales team is ``headcount`` reps throughout
-    (the scenario's hiring plan is replaced).
-    """
-    if not 0.0 <= brand_share <= 1.0:
-        raise ValueError(f"brand_share: {brand_share!r} is not allowed: must be between 0 and 1")
-    if marketing_budget_usd < 0:
-        raise ValueError(f"marketing_budget_usd: {marketing_budget_usd!r} is not allowed: must be >= 0")
-    kinds = {kind: [n for n, ch in scenario.channels.items() if ch.kind is kind] for kind in ChannelKind}
-    share = {ChannelKind.BRAND: brand_share, ChannelKind.PERFORMANCE: 1.0 - brand_share}
-    if not kinds[ChannelKind.BRAND]:
-        share = {ChannelKind.BRAND: 0.0, ChannelKind.PERFORMANCE: 1.0}
-    elif not kinds[ChannelKind.PERFORMANCE]:
-        share = {ChannelKind.BRAND: 1.0, ChannelKind.PERFORMANCE: 0.0}
-    overrides: dict = {
-        "sales.headcount": int(headcount),
-        "sales.plan": [],
-        "sales.tactic": str(tactic),
-        "market.population": int(population),
-    }
-    for kind, names in kinds.items():
-        if not names:
-            continue
-        base = np.array([scenario.channels[n].monthly_budget_usd for n in names], dtype=float)
-        weights = base / base.sum() if base.sum() > 0 else np.full(len(names), 1.0 / len(names))
-        for name, weight in zip(names, weights):
-            budget = float(marketing_budget_usd * share[kind] * weight)
-            overrides[f"channels.{name}.monthly_budget_usd"] = budget
-            schedule = scenario.channels[name].schedule_usd
-            if schedule is not None:
-                # A dated plan keeps its shape, scaled to the new monthly level.
-                old = scenario.channels[name].monthly_budget_usd
-                factor = budget / old if old else 0.0
-                overrides[f"channels.{name}.schedule_usd"] = [x * factor for x in schedule]
-    return scenario.with_overrides(overrides)
-
-
-def incremental_roi(cum_gross_profit: np.ndarray, cum_gross_profit_without: np.ndarray, cum_cost: np.ndarray) -> np.ndarray:
-    """Cumulative incremental ROI of a function, per step.
-
-    ``(cum GP full - cum GP without the function - cum cost of the function) / cum cost``;
-    NaN while the function has cost nothing yet (no ROI is defined then).
-    """
-    gp = np.asarray(cum_gross_profit, dtype=float)
-    without = np.asarray(cum_gross_profit_without, dtype=float)
-    cost = np.asarray(cum_cost, dtype=float)
-    out = np.full(cost.shape, np.nan)
-    paid = cost > 0
-    out[paid] = (gp[paid] - without[paid] - cost[paid]) / cost[paid]
-    return out
 
 
 def _grid_side(n: int, cap: int = 400) -> int:
@@ -174,9 +101,9 @@ class DashboardModel(mesa.Model):
         self.base_scenario = base_scenario
         self.market_scenario = apply_levers(base_scenario, **levers)
         self.seed = int(seed)
-        self.variants: dict[str, MarketModel] = {"full": MarketModel(self.market_scenario, seed=self.seed)}
-        for name, overrides in COUNTERFACTUALS.items():
-            self.variants[name] = MarketModel(self.market_scenario.with_overrides(overrides), seed=self.seed)
+        self.variants: dict[str, MarketModel] = {
+            name: MarketModel(variant, seed=self.seed) for name, variant in counterfactuals(self.market_scenario).items()
+        }
         self.full = self.variants["full"]
         self.horizon = self.full.horizon
         n = self.full.customers.n
@@ -224,8 +151,8 @@ class DashboardModel(mesa.Model):
         df["cum_gross_profit_no_marketing"] = cum_gp["no_marketing"]
         df["cum_gross_profit_no_sales"] = cum_gp["no_sales"]
         df["cum_gross_profit_neither"] = cum_gp["neither"]
-        df["roi_marketing"] = incremental_roi(cum_gp["full"], cum_gp["no_marketing"], df["cum_marketing_cost"])
-        df["roi_sales"] = incremental_roi(cum_gp["full"], cum_gp["no_sales"], df["cum_sales_cost"])
+        df["roi_marketing"] = incremental_roi(cum_gp["full"] - cum_gp["no_marketing"], df["cum_marketing_cost"])
+        df["roi_sales"] = incremental_roi(cum_gp["full"] - cum_gp["no_sales"], df["cum_sales_cost"])
         # Alignment: what the two functions earn together beyond the sum of their separate effects.
         df["cum_gross_profit_interaction"] = cum_gp["full"] - cum_gp["no_marketing"] - cum_gp["no_sales"] + cum_gp["neither"]
         self._frame = df

@@ -10,7 +10,8 @@ import html
 
 import solara
 
-from sim.plots.run import FUNCTION_COLORS
+from sim.formatting import money
+from sim.plots.style import FUNCTION_COLORS
 from sim.dashboard import charts
 from sim.dashboard.model import DashboardModel
 
@@ -22,17 +23,6 @@ _DPI = 90
 def _figure(model: DashboardModel, chart) -> solara.Element:
     fig = chart(model)
     return solara.FigureMatplotlib(fig, dependencies=[id(model), model.day], format="png", dpi=_DPI)
-
-
-def _money(value: float | None) -> str:
-    if value is None:
-        return "–"
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if value >= div:
-            return f"{sign}${value / div:.2f}{unit}"
-    return f"{sign}${value:.0f}"
 
 
 def _percent(value: float | None) -> str:
@@ -57,10 +47,10 @@ def kpi_panel(model: DashboardModel) -> solara.Element:
     tiles = [
         _tile("day", f"{k['day']} ({date})", grey, "kpi-day"),
         _tile("customers now", f"{k['customers']:,.0f}", r, "kpi-customers"),
-        _tile("revenue so far", _money(k["revenue_usd"]), r, "kpi-revenue"),
-        _tile("contribution so far", _money(k["contribution_usd"]), p, "kpi-contribution"),
-        _tile("marketing cost so far", _money(k["marketing_cost_usd"]), m, "kpi-marketing-cost"),
-        _tile("sales cost so far", _money(k["sales_cost_usd"]), s, "kpi-sales-cost"),
+        _tile("revenue so far", money(k["revenue_usd"]), r, "kpi-revenue"),
+        _tile("contribution so far", money(k["contribution_usd"]), p, "kpi-contribution"),
+        _tile("marketing cost so far", money(k["marketing_cost_usd"]), m, "kpi-marketing-cost"),
+        _tile("sales cost so far", money(k["sales_cost_usd"]), s, "kpi-sales-cost"),
         _tile("marketing ROI (incremental)", _percent(k["roi_marketing"]), m, "kpi-roi-marketing"),
         _tile("sales ROI (incremental)", _percent(k["roi_sales"]), s, "kpi-roi-sales"),
         _tile("leads (gone stale)", f"{k['leads']:,.0f} ({k['stale_leads']:,.0f})", m, "kpi-leads"),
@@ -69,7 +59,7 @@ def kpi_panel(model: DashboardModel) -> solara.Element:
     levers = model.levers
     setting = (
         f"{model.market_scenario.name}: {levers['population']:,} customers, "
-        f"marketing {_money(levers['marketing_budget_usd'])}/month ({levers['brand_share']:.0%} brand), "
+        f"marketing {money(levers['marketing_budget_usd'])}/month ({levers['brand_share']:.0%} brand), "
         f"{levers['headcount']} reps ({levers['tactic']})"
     )
     body = (

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.plots.run import FUNCTION_COLORS, _format_time_axis, _money
+from sim.plots.style import FUNCTION_COLORS, money_axis, time_axis
 
 if TYPE_CHECKING:
     from sim.analysis.optimize import SplitResult
@@ -61,7 +61,7 @@ def plot_roi(results: Mapping[str, "RoiResult"], fig: plt.Figure | None = None) 
         ax.set_title(f"{function}: incremental ROI (cumulative)")
         ax.set_ylabel("(incremental gross profit - cost) / cost")
         ax.legend(loc="upper left", frameon=False, fontsize=8)
-        _format_time_axis(ax)
+        time_axis(ax)
         ax = axes[1, col]
         for name, result in results.items():
             s = _series(result, function, "daily_incremental_gross_profit_usd")
@@ -74,8 +74,8 @@ def plot_roi(results: Mapping[str, "RoiResult"], fig: plt.Figure | None = None) 
         ax.axhline(0, color="black", lw=0.8)
         ax.set_title(f"{function}: incremental gross profit (solid) and cost (dashed) per month", fontsize=10)
         ax.set_ylabel(f"per month ({WINDOW}-day average)")
-        _money(ax)
-        _format_time_axis(ax)
+        money_axis(ax)
+        time_axis(ax)
     fig.tight_layout()
     return fig
 
@@ -100,7 +100,7 @@ def plot_attribution(result: "RoiResult", fig: plt.Figure | None = None) -> plt.
                             xytext=(0, 3), textcoords="offset points", fontsize=9, color="white", weight="bold")
         ax.set_xticks(x, [m.replace("_", "\n") for m in rows["method"]])
         ax.set_title(f"{function}: gross profit credited\n(x = multiple of the incremental truth)", fontsize=10)
-        _money(ax)
+        money_axis(ax)
         ax.legend(loc="upper right", frameon=False, fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"Attribution heuristics vs incremental truth — {result.scenario.name} "
@@ -131,8 +131,8 @@ def _compare_panels(results, panels, title, fig) -> plt.Figure:
             ax.fill_between(dates, low.to_numpy(), high.to_numpy(), color=colors[name], alpha=0.15, lw=0)
         ax.set_title(label)
         if money:
-            _money(ax)
-        _format_time_axis(ax)
+            money_axis(ax)
+        time_axis(ax)
     axes[0].legend(loc="upper left", frameon=False, fontsize=8)
     fig.suptitle(title + " (mean, 2.5-97.5% of replications)")
     fig.tight_layout()
@@ -182,7 +182,7 @@ def plot_response_curve(split: "SplitResult", fig: plt.Figure | None = None) -> 
     ax.set_ylabel("cumulative gross profit - all costs")
     ax.set_title(f"Budget split response — {split.scenario.name}: ${split.total_budget_usd:,.0f} over "
                  f"{split.scenario.time.horizon_days} days, {split.replications} replications on common seeds")
-    _money(ax)
+    money_axis(ax)
     ax.grid(alpha=0.3)
     ax.legend(loc="best", frameon=False, fontsize=8)
     fig.tight_layout()

@@ -1,30 +1,15 @@
-"""Charts. Each function takes data (and optionally an ``ax``/figure), returns the figure,
+"""Charts of one run. Each function takes data (and optionally an ``ax``/figure), returns the figure,
 and never calls ``show()``."""
 
 from __future__ import annotations
 
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from sim.engine.customers import STAGES
+from sim.plots.style import FUNCTION_COLORS, STAGE_COLORS, money_axis, time_axis
 
-__all__ = ["plot_funnel", "plot_economics", "STAGE_COLORS", "FUNCTION_COLORS"]
-
-STAGE_COLORS = {
-    "unaware": "#d9d9d9",
-    "aware": "#c6dbef",
-    "considering": "#6baed6",
-    "lead": "#2171b5",
-    "opportunity": "#fdae6b",
-    "negotiation": "#e6550d",
-    "customer": "#31a354",
-    "lost": "#969696",
-    "churned": "#636363",
-}
-FUNCTION_COLORS = {"marketing": "#3182bd", "sales": "#e6550d", "revenue": "#31a354", "profit": "#756bb1"}
-
+__all__ = ["plot_funnel", "plot_economics"]
 
 def _dates(ts: pd.DataFrame) -> pd.DatetimeIndex:
     return pd.to_datetime(ts["date"])
@@ -40,22 +25,6 @@ def _per_step(ts: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.Da
     return mean.reset_index(), grouped[columns].quantile(0.025).reset_index(), grouped[columns].quantile(0.975).reset_index()
 
 
-def _format_time_axis(ax) -> None:
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-    ax.grid(alpha=0.3)
-
-
-def _money(ax) -> None:
-    def fmt(x, _pos):
-        for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if abs(x) >= div:
-                return f"${x / div:g}{unit}"
-        return f"${x:g}"
-
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(fmt))
-
-
 def plot_funnel(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None) -> plt.Figure:
     """Stages over time (stacked), and the daily flow of leads, opportunities and deals."""
     mean, _, _ = _per_step(ts, list(STAGES) + ["leads", "opportunities", "deals_won", "stale_leads"])
@@ -69,7 +38,7 @@ def plot_funnel(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None
     ax1.set_ylabel("share of the market (%)")
     ax1.set_title(f"Funnel: where the {int(population):,} customers are" + (f" — {title}" if title else ""))
     ax1.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, title="stage")
-    _format_time_axis(ax1)
+    time_axis(ax1)
     # Marketing acts on the top of the funnel, sales on the bottom: show both flows.
     window = 30
     for column, label, color in (
@@ -81,7 +50,7 @@ def plot_funnel(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None
         ax2.plot(dates, mean[column].rolling(window, min_periods=1).mean(), label=label, color=color, lw=2)
     ax2.set_ylabel(f"per day ({window}-day average)")
     ax2.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    _format_time_axis(ax2)
+    time_axis(ax2)
     fig.tight_layout()
     return fig
 
@@ -106,8 +75,8 @@ def plot_economics(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = N
     ax_rev.set_ylim(bottom=0)
     ax_rev.legend(loc="upper left", frameon=False)
     for ax in (ax_cost, ax_rev):
-        _money(ax)
-        _format_time_axis(ax)
+        money_axis(ax)
+        time_axis(ax)
     for column, label, color, style in (
         ("marketing_cost", "marketing cost", FUNCTION_COLORS["marketing"], "-"),
         ("sales_cost", "sales cost", FUNCTION_COLORS["sales"], "-"),
@@ -122,7 +91,7 @@ def plot_economics(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = N
     ax_cum.axhline(0, color="black", lw=0.8)
     ax_cum.set_ylabel("cumulative since day 0")
     ax_cum.legend(loc="upper left", frameon=False)
-    _money(ax_cum)
-    _format_time_axis(ax_cum)
+    money_axis(ax_cum)
+    time_axis(ax_cum)
     fig.tight_layout()
     return fig

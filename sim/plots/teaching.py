@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.customers import STAGES
-from sim.plots.run import FUNCTION_COLORS, STAGE_COLORS, _format_time_axis, _money
+from sim.plots.style import FUNCTION_COLORS, money_axis, time_axis
 
 __all__ = [
     "plot_touches_by_stage",
@@ -55,28 +55,26 @@ def plot_journey(journey: pd.DataFrame, title: str = "", ax=None) -> plt.Figure:
     fig, ax = _ax(ax, (11, 4.5))
     order = {s: i for i, s in enumerate(STAGES)}
     dates = pd.to_datetime(journey["date"])
-    # Rebuild the stage path from the 'a -> b' moves.
     path_x, path_y = [], []
-    for d, what in zip(dates, journey["what"]):
-        if " -> " in what:
-            a, b = what.split(" (")[0].split(" -> ")
-            if not path_x:
-                path_x.append(d)
-                path_y.append(order[a])
-            path_x += [d, d]
-            path_y += [path_y[-1], order[b]]
+    moves = journey["event"] == "stage"
+    for d, a, b in zip(dates[moves], journey.loc[moves, "from_stage"], journey.loc[moves, "to_stage"]):
+        if not path_x:
+            path_x.append(d)
+            path_y.append(order[a])
+        path_x += [d, d]
+        path_y += [path_y[-1], order[b]]
     if path_x:
         path_x.append(dates.max() + pd.Timedelta(days=20))
         path_y.append(path_y[-1])
         ax.plot(path_x, path_y, color="#444444", lw=1.5, zorder=1, label="stage")
-    for who, marker in (("marketing", "o"), ("sales", "s")):
-        rows = journey[(journey["who"] == who) & journey["what"].str.startswith("touch")]
+    for who, event, marker in (("marketing", "marketing_touch", "o"), ("sales", "sales_touch", "s")):
+        rows = journey[journey["event"] == event]
         if rows.empty:
             continue
-        stage = [order[w.split("while ")[1].rstrip(")")] for w in rows["what"]]
+        stage = [order[s] for s in rows["from_stage"]]
         ax.scatter(pd.to_datetime(rows["date"]), stage, s=60, marker=marker, color=WHO_COLORS[who],
                    zorder=2, label=f"{who} touch")
-    deals = journey[journey["what"].str.startswith("buys")]
+    deals = journey[journey["event"] == "deal"]
     if not deals.empty:
         ax.scatter(pd.to_datetime(deals["date"]), [order["customer"]] * len(deals), s=160, marker="*",
                    color=FUNCTION_COLORS["revenue"], zorder=3, label="deal")
@@ -84,7 +82,7 @@ def plot_journey(journey: pd.DataFrame, title: str = "", ax=None) -> plt.Figure:
     ax.set_ylim(-0.5, len(STAGES) - 0.5)
     ax.set_title(title or "One customer's journey", loc="left")
     ax.legend(loc="upper left", frameon=False, fontsize=9)
-    _format_time_axis(ax)
+    time_axis(ax)
     fig.tight_layout()
     return fig
 
@@ -106,7 +104,7 @@ def plot_function_outputs(table: pd.DataFrame, fig=None) -> plt.Figure:
         ax.set_xticks(range(len(table)), [n.replace(" ", "\n") for n in table.index], fontsize=9)
         ax.set_title(label, fontsize=10)
         if unit == "$":
-            _money(ax)
+            money_axis(ax)
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
@@ -150,7 +148,7 @@ def plot_tactics(table: pd.DataFrame, deals: pd.DataFrame, fig=None) -> plt.Figu
     ax2.set_title("win rate (%)", fontsize=10)
     ax3.bar(tactics, table["revenue_usd"].astype(float), color=colors)
     ax3.set_title("revenue (2 years)", fontsize=10)
-    _money(ax3)
+    money_axis(ax3)
     for ax in (ax2, ax3):
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -167,10 +165,10 @@ def plot_switch_off(monthly_revenue: pd.DataFrame, month_start, ax=None) -> plt.
     ax.annotate("switch-off", (pd.Timestamp(month_start), ax.get_ylim()[1]), xytext=(4, -12),
                 textcoords="offset points", fontsize=9)
     ax.set_ylabel("revenue per month")
-    _money(ax)
+    money_axis(ax)
     ax.set_title("Scope: what happens to revenue when a function stops", loc="left")
     ax.legend(frameon=False, loc="upper left")
-    _format_time_axis(ax)
+    time_axis(ax)
     fig.tight_layout()
     return fig
 
@@ -229,7 +227,7 @@ def plot_lead_handling(long: pd.DataFrame, burst: tuple, fig=None) -> plt.Figure
             series = part[part["measure"] == measure].set_index("month")["value"]
             ax.plot(series.index, series.to_numpy(), color=color, lw=2, label=label)
         ax.set_title(variant, fontsize=10, loc="left")
-        _format_time_axis(ax)
+        time_axis(ax)
     axes[1].axvspan(pd.Timestamp(burst[0]), pd.Timestamp(burst[1]), color=FUNCTION_COLORS["marketing"], alpha=0.1)
     axes[0].set_ylabel("per month")
     axes[0].legend(frameon=False, loc="upper left")

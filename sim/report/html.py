@@ -8,39 +8,25 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 import pandas as pd
 
+from sim.formatting import number
+from sim.report.charts import figure_png
+
 if TYPE_CHECKING:
     from sim.analysis.roi import RoiResult
 
-__all__ = ["write_comparison", "write_roi", "html_report", "figure_png"]
-
-
-def figure_png(fig) -> bytes:
-    """The figure as PNG bytes (the figure is closed)."""
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
+__all__ = ["write_comparison", "write_roi", "html_report"]
 
 
 def _fmt(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "—"
-    if isinstance(value, float):
-        if abs(value) >= 1000:
-            return f"{value:,.0f}"
-        if abs(value) < 10:
-            return f"{value:.3f}"
-        return f"{value:.1f}"
-    return html.escape(str(value))
+    if isinstance(value, str):
+        return html.escape(value)
+    return html.escape(number(value, missing="—"))
 
 
 class _Html:
@@ -113,7 +99,7 @@ other more productive. Intervals: 95% Student-t intervals of the mean over repli
 
 
 def _run_info(results: dict[str, "RoiResult"], command: str, sources: Sequence[str] | None) -> str:
-    from sim.running.run import versions
+    from sim.running.results import versions
 
     first = next(iter(results.values()))
     info = {

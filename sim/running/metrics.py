@@ -7,13 +7,13 @@ total, relationship}``; ``aggregate`` turns several into mean and 95% interval o
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-__all__ = ["summarize", "aggregate", "mean_interval"]
+from sim.running.statistics import mean_interval
+
+__all__ = ["summarize", "aggregate"]
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -122,20 +122,6 @@ def summarize(
         relationship[f"won_{how}"] = float(count)
         relationship[f"churn_share_{how}"] = churned_by_won.get(how, 0) / count
     return {"marketing": marketing, "sales": sales, "total": total, "relationship": relationship}
-
-
-def mean_interval(values: list[float | None], level: float = 0.95) -> dict[str, float | None]:
-    """Mean and two-sided confidence interval of the mean (Student t); ``None`` values ignored."""
-    x = np.array([v for v in values if v is not None and np.isfinite(v)], dtype=float)
-    if x.size == 0:
-        return {"mean": None, "low": None, "high": None, "n": 0}
-    mean = float(x.mean())
-    if x.size == 1:
-        return {"mean": mean, "low": mean, "high": mean, "n": 1}
-    from scipy import stats
-
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-    return {"mean": mean, "low": mean - half, "high": mean + half, "n": int(x.size)}
 
 
 def aggregate(summaries: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:

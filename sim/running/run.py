@@ -7,122 +7,24 @@ plain run with seed ``s`` and every replication is reproducible on its own.
 
 from __future__ import annotations
 
-import json
-import platform
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from sim.engine.attribution import Attribution
 from sim.running.metrics import aggregate, summarize
+from sim.running.results import Replication, RunResult, versions  # noqa: F401 (versions: used by sweeps)
 from sim.engine.model import MarketModel
 from sim.scenario.schema import Scenario
 
-__all__ = ["ENGINES", "RunResult", "run", "run_one", "versions"]
+__all__ = ["ENGINES", "Replication", "RunResult", "run", "run_one"]
 
 #: Simulation engines: the vectorised one, and the one-agent-per-customer reference model.
 ENGINES = ("fast", "reference")
 
 
-def versions() -> dict[str, str]:
-    import matplotlib
-    import mesa
-
-    from sim import __version__
-
-    return {
-        "marketsim": __version__,
-        "python": platform.python_version(),
-        "mesa": mesa.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "matplotlib": matplotlib.__version__,
-    }
-
-
-@dataclass
-class RunResult:
-    """Everything one run (one or more replications) produced.
-
-    Attributes
-    ----------
-    timeseries : one row per replication and step (stage counts, ledger, funnel counters).
-    summary : KPIs per function; with several replications each KPI is
-        ``{"mean", "low", "high", "n"}`` (95% interval of the mean).
-    replication_summaries : the plain summary of each replication.
-    deals : one row per deal won (price, discount, cycle, how it was won).
-    losses : one row per opportunity lost (cause).
-    attribution : revenue credited per step, method and touch point (long format).
-    journeys : traced customers' events, or ``None``.
-    """
-
-    scenario: Scenario
-    seed: int
-    replications: int
-    timeseries: pd.DataFrame
-    summary: dict[str, Any]
-    replication_summaries: list[dict[str, Any]]
-    deals: pd.DataFrame
-    losses: pd.DataFrame
-    attribution: pd.DataFrame
-    journeys: pd.DataFrame | None = None
-    versions: dict[str, str] = field(default_factory=versions)
-
-    def save(self, out: str | Path, plots: bool = True) -> Path:
-        """Write timeseries.csv, summary.json, run.json, deals.csv (journeys.csv) and charts."""
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        self.timeseries.to_csv(out / "timeseries.csv", index=False)
-        self.deals.to_csv(out / "deals.csv", index=False)
-        (out / "summary.json").write_text(json.dumps(self.summary, indent=2, default=_json_default) + "\n")
-        run_info = {
-            "scenario": self.scenario.to_dict(),
-            "seed": self.seed,
-            "replications": self.replications,
-            "versions": self.versions,
-        }
-        (out / "run.json").write_text(json.dumps(run_info, indent=2, default=_json_default) + "\n")
-        if self.journeys is not None:
-            self.journeys.to_csv(out / "journeys.csv", index=False)
-        if plots:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-
-            from sim.plots.run import plot_economics, plot_funnel
-
-            for name, plot in (("funnel.png", plot_funnel), ("economics.png", plot_economics)):
-                fig = plot(self.timeseries, title=self.scenario.name)
-                fig.savefig(out / name, dpi=110, bbox_inches="tight")
-                plt.close(fig)
-        return out
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-@dataclass
-class _Replication:
-    timeseries: pd.DataFrame
-    summary: dict[str, Any]
-    deals: pd.DataFrame
-    losses: pd.DataFrame
-    attribution: pd.DataFrame
-    journeys: pd.DataFrame | None
-
-
 def run_one(
     scenario: Scenario, seed: int, replication: int = 0, trace: int = 0, progress: bool = False, engine: str = "fast"
-) -> _Replication:
+) -> Replication:
     """One replication of one scenario."""
     if engine not in ENGINES:
         raise ValueError(f"engine: {engine!r} is not allowed: must be one of {', '.join(map(repr, ENGINES))}")
@@ -167,7 +69,7 @@ def run_one(
     journeys = model.trace.frame() if model.trace is not None else None
     if journeys is not None:
         journeys.insert(0, "replication", replication)
-    return _Replication(ts, summary, deals, losses, attribution, journeys)
+    return Replication(ts, summary, deals, losses, attribution, journeys)
 
 
 def run(

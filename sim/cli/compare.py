@@ -1,0 +1,41 @@
+"""``marketsim compare``: scenarios side by side: ROI of each function, payback, KPIs, report.html."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.cli.options import UsageError, add_run_options, load_scenario, options_text
+
+__all__ = ["register"]
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from sim.analysis.compare import compare
+    from sim.report.html import write_comparison
+    from sim.report.text import format_comparison
+
+    if len(args.scenarios) < 1:
+        raise UsageError("compare: give at least one scenario file")
+    scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
+    out = Path(args.out)
+    results = compare(scenarios, seed=args.seed, replications=args.replications, workers=args.workers,
+                      progress=not args.quiet)
+    command = "marketsim compare " + " ".join(args.scenarios) + options_text(args)
+    written = write_comparison(out, results, command=command, sources=args.scenarios)
+    if not args.quiet:
+        print(format_comparison(results))
+        print(f"\nwrote {out}/: " + ", ".join(written))
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "compare", help="compare scenarios: ROI of each function, payback, KPIs, report.html",
+        description="Run each scenario with and without each function on common seeds; write comparison.csv, "
+                    "roi.png, funnel.png, economics.png and a self-contained report.html.",
+    )
+    p.add_argument("scenarios", nargs="+", help="scenario files (TOML)")
+    p.add_argument("--out", default="reports/compare", help="output folder (default reports/compare)")
+    add_run_options(p, replications=10)
+    p.set_defaults(func=_cmd_compare)
