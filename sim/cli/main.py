@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "sim.cli.roi",
     "sim.cli.compare",
     "sim.cli.optimize",
+    "sim.cli.benchmark",
     "sim.sweep.sweep",
     "sim.sweep.sensitivity",
     "sim.cli.mmm",

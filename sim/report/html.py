@@ -174,6 +174,19 @@ def write_comparison(
     return ["comparison.csv", "roi_timeline.csv", *pngs, "report.html"]
 
 
+def _benchmarks(summary: dict) -> str:
+    """The benchmark table of the full scenario's runs (``sim.analysis.benchmarks``)."""
+    from sim.analysis.benchmarks import benchmark_table
+
+    table = benchmark_table(summary)
+    table["value"] = [_kpi_cell(m, lo, hi) for m, lo, hi in zip(table["mean"], table["low"], table["high"])]
+    table["range"] = [f"{lo:g}-{hi:g}" for lo, hi in zip(table["range_low"], table["range_high"])]
+    inside = int((table["verdict"] == "inside").sum())
+    return (_table(table[["kpi", "value", "range", "verdict", "published", "source"]])
+            + f"<p class=\"note\">{inside} of {len(table)} inside their published range "
+              "(mid-market B2B SaaS, ACV about $25k).</p>")
+
+
 def write_roi(out: str | Path, result: "RoiResult", command: str = "", source: str | None = None) -> list[str]:
     """roi_timeline.csv, roi_kpis.csv, attribution.csv, roi.png, attribution.png, funnel.png,
     economics.png and report.html into ``out``."""
@@ -224,6 +237,7 @@ def write_roi(out: str | Path, result: "RoiResult", command: str = "", source: s
         ("Attributed vs incremental", _image(pngs["attribution.png"], "attribution") + _table(attribution)
          + "<p class=\"note\">credit_vs_incremental = gross profit a heuristic credits to the function / its "
            "incremental gross profit (above 1: the heuristic over-credits).</p>"),
+        ("Is this a company that could exist? KPIs beside published ranges", _benchmarks(result.summary)),
         ("Funnel", _image(pngs["funnel.png"], "funnel")),
         ("Economics", _image(pngs["economics.png"], "economics")),
         ("Seeds and versions", _run_info({name: result}, command, [source] if source else None)),

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from sim.analysis.optimize import SplitResult
     from sim.analysis.roi import RoiResult
 
-__all__ = ["format_comparison", "format_roi", "format_split", "format_summary"]
+__all__ = ["format_benchmarks", "format_comparison", "format_roi", "format_split", "format_summary"]
 
 
 def format_summary(summary: dict, name: str, replications: int) -> str:
@@ -114,4 +114,22 @@ def format_split(result: "SplitResult") -> str:
         "splits not distinguishable from it (paired 95% interval of the difference contains 0): "
         + (", ".join(f"{n} rep{'' if n == 1 else 's'}" for n in ties) if ties else "none")
     )
+    return "\n".join(lines)
+
+
+def format_benchmarks(table, name: str, replications: int) -> str:
+    """The benchmark table (``sim.analysis.benchmarks.benchmark_table``) as aligned text."""
+    reps = f"{replications} replication{'s' if replications != 1 else ''}"
+    title = f"{name}: KPIs beside published B2B SaaS ranges ({reps}: mean" + (
+        " [95% interval])" if replications > 1 else ")")
+    lines = [title, "=" * len(title),
+             f"{'kpi':<34}{'value':>26}  {'range':>13}  {'verdict':<8} source"]
+    for _, r in table.iterrows():
+        value = number(r["mean"])
+        if replications > 1 and r["low"] is not None and r["mean"] is not None:
+            value += f" [{number(r['low'])}, {number(r['high'])}]"
+        rng = f"{r['range_low']:g}-{r['range_high']:g}"
+        lines.append(f"{r['kpi']:<34}{value:>26}  {rng:>13}  {r['verdict']:<8} {r['source']}")
+    inside = int((table["verdict"] == "inside").sum())
+    lines.append(f"\n{inside} of {len(table)} inside their published range")
     return "\n".join(lines)

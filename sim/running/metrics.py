@@ -7,17 +7,40 @@ total, relationship}``; ``aggregate`` turns several into mean and 95% interval o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
+
+import numpy as np
 
 import pandas as pd
 
 from sim.running.statistics import mean_interval
 
-__all__ = ["summarize", "aggregate"]
+__all__ = ["QUARTER_DAYS", "aggregate", "magic_number", "summarize"]
+
+QUARTER_DAYS = 91
 
 
 def _ratio(num: float, den: float) -> float | None:
     return float(num) / float(den) if den else None
+
+
+def magic_number(timeseries: pd.DataFrame) -> float | None:
+    """Mean over quarters of the net new ARR of the quarter / S&M cost of the quarter before.
+
+    The usual definition, (change in quarterly revenue x 4) / S&M of the prior quarter, with
+    quarterly revenue = ARR / 4: the x 4 and the / 4 cancel. Quarters are 91-day blocks from
+    the start; the first has no quarter before it. ``None`` with fewer than two whole quarters.
+    """
+    quarters = len(timeseries) // QUARTER_DAYS
+    if quarters < 2:
+        return None
+    arr = timeseries["annual_recurring_revenue"].to_numpy(dtype=float)[: quarters * QUARTER_DAYS]
+    cost = (timeseries["marketing_cost"] + timeseries["sales_cost"]).to_numpy(dtype=float)
+    cost = cost[: quarters * QUARTER_DAYS].reshape(quarters, QUARTER_DAYS).sum(axis=1)
+    arr_end = arr.reshape(quarters, QUARTER_DAYS)[:, -1]
+    net_new = np.diff(arr_end)
+    ratios = [n / c for n, c in zip(net_new, cost[:-1]) if c > 0]
+    return float(np.mean(ratios)) if ratios else None
 
 
 def summarize(
@@ -31,7 +54,17 @@ def summarize(
     won_by_count: dict[str, int],
     churned_by_won: dict[str, int],
     gross_margin: float,
+    subscription_segments: Sequence[str] = (),
 ) -> dict[str, dict[str, Any]]:
+    """KPIs of one replication, by function.
+
+    ``subscription_segments``: segments whose deal price is a yearly contract (new ARR).
+    The keys ``sales.quota_attainment``, ``sales.win_rate``, ``sales.cycle_days``,
+    ``sales.stale_lead_share``, ``marketing.sourced_pipeline_share``,
+    ``total.cac_payback_months``, ``total.ltv_to_cac``, ``total.sm_cost_per_new_arr``,
+    ``total.annual_logo_churn`` and ``total.magic_number`` are the ones published B2B SaaS
+    benchmarks report (``sim.analysis.benchmarks``).
+    """
     ts = timeseries
     last = ts.iloc[-1]
     spend = float(sum(ts[f"spend_{c}"].sum() for c in channels))
@@ -55,6 +88,12 @@ def summarize(
         "awareness_share": 1.0 - float(last["unaware"]) / population,
         "inbound_opportunities": float(ts["opportunities"].sum() - ts["outbound_opportunities"].sum()),
     }
+    # Opportunities from inbound leads, in the proportion marketing's leads are of all leads.
+    opportunities = float(ts["opportunities"].sum())
+    marketing_share_of_leads = _ratio(marketing_leads, leads) or 0.0
+    marketing["sourced_pipeline_share"] = _ratio(
+        marketing["inbound_opportunities"] * marketing_share_of_leads, opportunities
+    )
     for c in channels:
         marketing[f"spend_{c}_usd"] = float(ts[f"spend_{c}"].sum())
         marketing[f"leads_{c}"] = float(ts[f"leads_{c}"].sum())
@@ -77,8 +116,9 @@ def summarize(
         "win_rate": _ratio(won, won + lost),
         "avg_deal_size_usd": float(rep_deals["price_usd"].mean()) if len(rep_deals) else None,
         "avg_discount": float(rep_deals["discount"].mean()) if len(rep_deals) else None,
-        "cycle_days": float(rep_deals["cycle_days"].mean()) if len(rep_deals) else None,
+        "cycle_days": float(rep_deals["cycle_days"].median()) if len(rep_deals) else None,  # median
         "quota_attainment": _ratio(won_value_by_reps_usd, quota_usd),
+        "stale_lead_share": _ratio(float(ts["stale_leads"].sum()), leads),
         "self_serve_deals": float(ts["deals_won_self_serve"].sum()),
         "lead_to_customer": _ratio(
             float((deals["won_by"].isin(["inbound_rep", "self_serve"])).sum()), leads
@@ -94,6 +134,7 @@ def summarize(
     monthly_revenue_per_customer = _ratio(revenue, customer_days / 30.4375)
     monthly_churn = _ratio(churned, customer_days / 30.4375)
     cac = _ratio(cost, new_customers)
+    new_arr = float(deals.loc[deals["segment"].isin(list(subscription_segments)), "price_usd"].sum())
     ltv = None
     if monthly_revenue_per_customer is not None and monthly_churn:
         ltv = monthly_revenue_per_customer * gross_margin / monthly_churn
@@ -114,6 +155,10 @@ def summarize(
         if cac is not None and monthly_revenue_per_customer
         else None,
         "annual_recurring_revenue_usd": float(last["annual_recurring_revenue"]),
+        "new_arr_usd": new_arr,
+        "sm_cost_per_new_arr": _ratio(cost, new_arr),
+        "annual_logo_churn": _ratio(churned, customer_days / 365.0),
+        "magic_number": magic_number(ts),
     }
     relationship = {}
     for how, count in won_by_count.items():

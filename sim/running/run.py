@@ -14,7 +14,7 @@ from sim.engine.attribution import Attribution
 from sim.running.metrics import aggregate, summarize
 from sim.running.results import Replication, RunResult, versions  # noqa: F401 (versions: used by sweeps)
 from sim.engine.model import MarketModel
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Purchase, Scenario
 
 __all__ = ["ENGINES", "Replication", "RunResult", "run", "run_one"]
 
@@ -55,6 +55,8 @@ def run_one(
         won_by_count=dict(zip(WON_BY, model.won_by_count.tolist())),
         churned_by_won=dict(zip(WON_BY, model.churned_by_won.tolist())),
         gross_margin=scenario.economics.gross_margin,
+        subscription_segments=[name for name, seg in scenario.market.segments.items()
+                               if seg.purchase is Purchase.SUBSCRIPTION],
     )
     steps, n_methods, n_tp = model.attributed_revenue.shape
     attribution = pd.DataFrame(
