@@ -22,8 +22,8 @@ COMMAND_MODULES: list[str] = [
     "sim.analysis.roi",
     "sim.analysis.compare",
     "sim.analysis.optimize",
-    "sim.sweep.sweep",
-    "sim.sweep.sensitivity",
+    "sim.cli.sweep",
+    "sim.cli.analyze",
     "sim.analysis.mmm",
     "sim.cli.dashboard",
 ]
