@@ -198,6 +198,25 @@ def test_identical_results_on_one_and_two_processes_and_dask(tmp_path, dask_pair
         pd.testing.assert_frame_equal(sorted_frame(pd.read_parquet(out / "series")), reference_series, obj=name)
 
 
+def test_runs_and_roi_give_identical_results_on_dask(small_baseline, dask_pair):
+    from sim.analysis.roi import run_variants
+    from sim.running.run import run
+
+    scenario = small_baseline.with_overrides({"time.horizon_days": 60})
+    local = run(scenario, seed=3, replications=3, workers=1)
+    with DaskExecutor(scheduler=dask_pair.address) as dask:
+        remote = run(scenario, seed=3, replications=3, executor=dask)
+        variants = {"full": scenario, "more_reps": scenario.with_overrides({"sales.headcount": 9})}
+        on_dask = run_variants(variants, seed=4, replications=2, executor=dask)
+    pd.testing.assert_frame_equal(local.timeseries, remote.timeseries)
+    pd.testing.assert_frame_equal(local.deals, remote.deals)
+    serial = run_variants(variants, seed=4, replications=2, workers=1)
+    for label in variants:
+        for a, b in zip(serial[label], on_dask[label]):
+            np.testing.assert_array_equal(a.gross_profit, b.gross_profit)
+            assert a.summary == b.summary
+
+
 def test_workers_means_local_processes_and_dask_is_chosen_by_its_own_options(tmp_path, capsys):
     spec = write(tmp_path, SMALL)
     with pytest.raises(SystemExit):
