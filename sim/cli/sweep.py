@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from sim.cli.main import UsageError, add_scenario_options, parse_overrides
+from sim.cli.main import UsageError, _positive_int, add_scenario_options, parse_overrides
 from sim.running.executors import DaskExecutor, Executor, ExecutorError, LocalExecutor
 from sim.sweep.spec import SweepError
 from sim.sweep.store import DESIGN_FILE, MANIFEST, RESULTS, SERIES
@@ -17,13 +17,6 @@ __all__ = ["register"]
 #: What ``--workers`` means in every command.
 WORKERS_HELP = ("local worker processes to start (default: one per CPU; 1 runs in this process); "
                 "results are identical on any number")
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be >= 1")
-    return value
 
 
 def _executor(args: argparse.Namespace) -> Executor:
