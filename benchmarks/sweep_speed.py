@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.sweep import DaskExecutor, LocalExecutor, Sweep
+from sim.running.executors import DaskExecutor, LocalExecutor
+from sim.sweep import Sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 

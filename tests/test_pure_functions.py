@@ -115,3 +115,27 @@ def test_run_tasks_keeps_order_on_one_and_two_workers():
     one = run_tasks(_square_plus, args, workers=1)
     two = run_tasks(_square_plus, args, workers=2)
     assert one == two == [i * i for i in range(7)] + [5]
+
+
+def test_run_tasks_on_a_given_executor_keeps_order_and_leaves_it_open():
+    from sim.running.executors import LocalExecutor, SerialExecutor, local_executor, run_tasks
+
+    args = [(i,) for i in range(7)]
+    with LocalExecutor(workers=2) as pool:
+        first = run_tasks(_square_plus, args, executor=pool)
+        again = run_tasks(_square_plus, args[::-1], executor=pool)  # the pool is reused
+    assert first == again[::-1] == run_tasks(_square_plus, args, executor=SerialExecutor())
+    # --workers N: N local processes, 1 in this process, never more processes than tasks
+    assert isinstance(local_executor(1), SerialExecutor)
+    assert isinstance(local_executor(4, tasks=1), SerialExecutor)
+    assert local_executor(4, tasks=3).workers == 3
+
+
+def test_importing_the_executors_does_not_import_dask():
+    import subprocess
+    import sys
+
+    code = ("import sys, sim.running.executors, sim.sweep; "
+            "print(sorted(m for m in ('dask', 'distributed', 'matplotlib', 'sim.cli.main') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "[]"

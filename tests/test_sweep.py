@@ -24,6 +24,7 @@ import pytest
 pytest.importorskip("distributed")
 pytest.importorskip("SALib")
 
+from sim.plots.sweep import write_charts  # noqa: E402
 from sim.sweep.sensitivity import analyze  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.scenario import ScenarioError  # noqa: E402
@@ -197,10 +198,39 @@ def test_identical_results_on_one_and_two_processes_and_dask(tmp_path, dask_pair
         pd.testing.assert_frame_equal(sorted_frame(pd.read_parquet(out / "series")), reference_series, obj=name)
 
 
+def test_runs_and_roi_give_identical_results_on_dask(small_baseline, dask_pair):
+    from sim.analysis.roi import run_variants
+    from sim.running.run import run
+
+    scenario = small_baseline.with_overrides({"time.horizon_days": 60})
+    local = run(scenario, seed=3, replications=3, workers=1)
+    with DaskExecutor(scheduler=dask_pair.address) as dask:
+        remote = run(scenario, seed=3, replications=3, executor=dask)
+        variants = {"full": scenario, "more_reps": scenario.with_overrides({"sales.headcount": 9})}
+        on_dask = run_variants(variants, seed=4, replications=2, executor=dask)
+    pd.testing.assert_frame_equal(local.timeseries, remote.timeseries)
+    pd.testing.assert_frame_equal(local.deals, remote.deals)
+    serial = run_variants(variants, seed=4, replications=2, workers=1)
+    for label in variants:
+        for a, b in zip(serial[label], on_dask[label]):
+            np.testing.assert_array_equal(a.gross_profit, b.gross_profit)
+            assert a.summary == b.summary
+
+
+def test_workers_means_local_processes_and_dask_is_chosen_by_its_own_options(tmp_path, capsys):
+    spec = write(tmp_path, SMALL)
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    assert "local worker processes" in " ".join(capsys.readouterr().out.split())
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--workers", "2",
+                 "--scheduler", "tcp://127.0.0.1:1", "--quiet"]) == 2
+    assert "--workers and --scheduler: choose one" in capsys.readouterr().err
+
+
 def test_killed_sweep_resumes_to_exactly_the_full_set(tmp_path):
     spec = write(tmp_path, SMALL.replace("replications = 2", "replications = 6"))  # 36 runs
     out = tmp_path / "out"
-    command = [str(BIN / "marketsim"), "sweep", str(spec), "--out", str(out), "--processes", "2",
+    command = [str(BIN / "marketsim"), "sweep", str(spec), "--out", str(out), "--workers", "2",
                "--chunk-size", "1", "--quiet"]
     process = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -216,7 +246,7 @@ def test_killed_sweep_resumes_to_exactly_the_full_set(tmp_path):
     assert 5 <= len(partial) < 36, "the sweep must be killed part-way for this test to mean anything"
     assert partial["run_id"].is_unique
 
-    assert main(["sweep", str(spec), "--out", str(out), "--processes", "2", "--quiet"]) == 0
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "2", "--quiet"]) == 0
     sweep = Sweep.from_toml(spec)
     kpis = pd.read_parquet(out / "results")
     series = pd.read_parquet(out / "series")
@@ -235,9 +265,9 @@ def test_killed_sweep_resumes_to_exactly_the_full_set(tmp_path):
 def test_changed_specification_in_the_same_folder_is_refused(tmp_path, capsys):
     spec = write(tmp_path, SMALL.replace('values = [0.5, 1.0, 2.0]', 'values = [1.0]'))
     out = tmp_path / "out"
-    assert main(["sweep", str(spec), "--out", str(out), "--processes", "1", "--quiet"]) == 0
-    assert main(["sweep", str(spec), "--out", str(out), "--processes", "1", "--quiet"]) == 0  # resume: nothing to do
-    assert main(["sweep", str(spec), "--out", str(out), "--processes", "1", "--quiet",
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet"]) == 0  # resume: nothing to do
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet",
                  "--set", "sales.capacity=5"]) == 2
     err = capsys.readouterr().err
     assert "holds results of a different sweep" in err and "base scenario sales.capacity" in err
@@ -314,6 +344,7 @@ def test_sobol_indices_find_the_only_factor_that_matters(tmp_path):
     with LocalExecutor(workers=2) as pool:
         sweep.run(tmp_path / "out", executor=pool, progress=False)
     report = analyze(tmp_path / "out")
+    write_charts(report)
     indices = report.indices.set_index("factor")
     budget = indices.loc["channels.search.monthly_budget_usd"]
 
@@ -344,7 +375,7 @@ def test_sobol_indices_find_the_only_factor_that_matters(tmp_path):
 def test_analyze_command_on_a_grid_writes_means_and_surfaces(tmp_path, capsys):
     spec = write(tmp_path, SMALL.replace('record = "both"', 'record = "kpis"'))
     out = tmp_path / "out"
-    assert main(["sweep", str(spec), "--out", str(out), "--processes", "1", "--quiet"]) == 0
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
     assert main(["analyze", str(out), "--outcome", "total_revenue_usd", "--outcome", "total_contribution_usd"]) == 0
     text = capsys.readouterr().out
     assert "total_revenue_usd: mean [95% interval]" in text
@@ -395,7 +426,9 @@ def test_morris_and_lhs_designs_run_and_analyse(tmp_path):
     assert len(sweep.points) == 4 * (3 + 1)
     with LocalExecutor(workers=2) as pool:
         sweep.run(out, executor=pool, progress=False)
-    indices = analyze(out).indices.set_index("factor")
+    report = analyze(out)
+    write_charts(report)
+    indices = report.indices.set_index("factor")
     # elementary effects of accounting-only factors are exactly zero under common random numbers
     for inert in ("sales.annual_quota_usd", "marketing.team_monthly_cost_usd"):
         assert indices.loc[inert, "mu_star"] == 0 and indices.loc[inert, "sigma"] == 0
@@ -404,9 +437,10 @@ def test_morris_and_lhs_designs_run_and_analyse(tmp_path):
 
     lhs = morris.replace('design = "morris"\nsamples = 4', 'design = "lhs"\nsamples = 6')
     out = tmp_path / "lhs"
-    assert main(["sweep", str(write(tmp_path, lhs, "lhs.toml")), "--out", str(out), "--processes", "2",
+    assert main(["sweep", str(write(tmp_path, lhs, "lhs.toml")), "--out", str(out), "--workers", "2",
                  "--quiet"]) == 0
     report = analyze(out)
+    write_charts(report)
     assert report.indices is None and len(report.points) == 6
     assert (out / "analysis" / "scatter_total_revenue_usd.png").exists()
 

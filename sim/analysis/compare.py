@@ -13,6 +13,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from sim.analysis.roi import RoiResult, roi_analysis, run_variants, variants_of
+from sim.running.executors import Executor
 from sim.scenario.schema import Scenario
 
 __all__ = ["compare", "comparison_table", "scenario_differences"]
@@ -61,6 +62,7 @@ def compare(
     *,
     workers: int | None = None,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> dict[str, RoiResult]:
     """ROI analysis of each scenario; every run of every scenario uses replications 0..R-1 of ``seed``."""
     if not scenarios:
@@ -71,7 +73,8 @@ def compare(
         for label, variant in variants_of(scenario)[0].items():
             variants[f"{name}/{label}"] = variant
     runs = run_variants(
-        variants, seed, replications, detail=[f"{n}/full" for n in names], workers=workers, progress=progress
+        variants, seed, replications, detail=[f"{n}/full" for n in names], workers=workers, progress=progress,
+        executor=executor,
     )
     out = {}
     for name, scenario in zip(names, scenarios):

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.running.executors import Executor
 from sim.scenario.schema import Scenario, ScenarioError
 from sim.scenario.variants import without_channel
 
@@ -61,7 +62,8 @@ def weekly_table(timeseries: pd.DataFrame, channels: list[str]) -> pd.DataFrame:
 
 
 def channel_truth(scenario: Scenario, seed: int, replication: int = 0, workers: int | None = 1,
-                  progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                  progress: bool = False, executor: Executor | None = None,
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Run the scenario and its counterfactuals (each channel off; all channels off) with common
     random numbers; return (weekly data, per-channel truth, weekly incremental revenue)."""
     from sim.running.executors import run_tasks
@@ -75,7 +77,7 @@ def channel_truth(scenario: Scenario, seed: int, replication: int = 0, workers: 
                                         f"channels.{c}.schedule_usd": None}.items()})
     variants = [scenario] + [without_channel(scenario, c) for c in channels] + [all_off]
     results = run_tasks(run_one, [dict(scenario=v, seed=seed, replication=replication) for v in variants],
-                        workers=workers, progress=progress, desc="counterfactuals")
+                        workers=workers, executor=executor, progress=progress, desc="counterfactuals")
     full = results[0].timeseries
     data = weekly_table(full, channels)
     margin = scenario.economics.gross_margin
@@ -106,11 +108,11 @@ def channel_truth(scenario: Scenario, seed: int, replication: int = 0, workers: 
 
 
 def _with_expectation(scenario: Scenario, truth: pd.DataFrame, seed: int, replication: int, replications: int,
-                      workers: int | None, progress: bool) -> pd.DataFrame:
+                      workers: int | None, progress: bool, executor: Executor | None = None) -> pd.DataFrame:
     """Add the expected contribution over ``replications`` realizations (mean and 95% interval)."""
     from sim.running.statistics import mean_interval
 
-    frames = [truth] + [channel_truth(scenario, seed, r, workers=workers, progress=progress)[1]
+    frames = [truth] + [channel_truth(scenario, seed, r, workers=workers, progress=progress, executor=executor)[1]
                         for r in range(replication + 1, replication + replications)]
     out = truth.copy()
     for column in ("incremental_revenue_usd", "roi"):
@@ -124,7 +126,8 @@ def _with_expectation(scenario: Scenario, truth: pd.DataFrame, seed: int, replic
 
 
 def export_mmm(scenario: Scenario, out: str | Path, seed: int = 0, replication: int = 0,
-               workers: int | None = None, progress: bool = False, replications: int = 1) -> list[Path]:
+               workers: int | None = None, progress: bool = False, replications: int = 1,
+               executor: Executor | None = None) -> list[Path]:
     """Write the weekly MMM table and its ground truth next to it; return the paths written.
 
     The truth columns describe the exported realization (its own counterfactuals). With
@@ -136,9 +139,10 @@ def export_mmm(scenario: Scenario, out: str | Path, seed: int = 0, replication: 
     if out.suffix != ".csv":
         raise ScenarioError(f"--out {out}: must end in .csv (the truth goes to <name>_truth.csv beside it)")
     out.parent.mkdir(parents=True, exist_ok=True)
-    data, truth, weekly = channel_truth(scenario, seed, replication, workers=workers, progress=progress)
+    data, truth, weekly = channel_truth(scenario, seed, replication, workers=workers, progress=progress,
+                                        executor=executor)
     if replications > 1:
-        truth = _with_expectation(scenario, truth, seed, replication, replications, workers, progress)
+        truth = _with_expectation(scenario, truth, seed, replication, replications, workers, progress, executor)
     paths = [out, out.with_name(f"{out.stem}_truth.csv"), out.with_name(f"{out.stem}_truth_weekly.csv")]
     data.to_csv(paths[0], index=False)
     truth.to_csv(paths[1], index=False)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.running.executors import Executor
 from sim.running.statistics import interval
 from sim.scenario.variants import scale_marketing
 from sim.scenario.schema import Scenario
@@ -129,6 +130,7 @@ def optimize_split(
     max_share: float = 1.0,
     workers: int | None = None,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> SplitResult:
     """Evaluate every feasible split on common seeds and pick the one with the highest expected profit."""
     from sim.running.executors import run_tasks
@@ -137,7 +139,8 @@ def optimize_split(
         raise ValueError(f"replications: {replications!r} is not allowed: must be >= 1")
     splits = budget_splits(scenario, total_budget_usd, min_share, max_share)
     tasks = [dict(scenario=s["scenario"], seed=seed, replication=r) for s in splits for r in range(replications)]
-    runs = run_tasks(profit_of_run, tasks, workers=workers, progress=progress, desc="splits x replications")
+    runs = run_tasks(profit_of_run, tasks, workers=workers, executor=executor, progress=progress,
+                     desc="splits x replications")
     table = {k: np.array([x[k] for x in runs]).reshape(len(splits), replications) for k in runs[0]}
     profit = table["profit_usd"]
     mean, low, high = interval(profit.T)

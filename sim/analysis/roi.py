@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.attribution import Attribution
+from sim.running.executors import Executor
 from sim.running.statistics import interval
 from sim.scenario.schema import Scenario
 from sim.scenario.variants import MARGINAL_STEP, add_reps, counterfactuals, marginal_reps, scale_marketing
@@ -126,10 +127,12 @@ def run_variants(
     detail: Sequence[str] = ("full",),
     workers: int | None = None,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> dict[str, list[Outcome]]:
     """Every variant x replication in one batch (one progress bar), on the same seeds.
 
     Replication ``r`` of every variant uses the streams of (``seed``, ``r``): common random numbers.
+    ``executor`` (e.g. a ``DaskExecutor``) runs them instead of ``workers`` local processes.
     """
     from sim.running.executors import run_tasks
 
@@ -141,7 +144,7 @@ def run_variants(
         for label in labels
         for r in range(replications)
     ]
-    results = run_tasks(simulate, tasks, workers=workers, progress=progress, desc="runs")
+    results = run_tasks(simulate, tasks, workers=workers, executor=executor, progress=progress, desc="runs")
     return {label: results[i * replications : (i + 1) * replications] for i, label in enumerate(labels)}
 
 
@@ -354,8 +357,9 @@ def analyse(
     marginal: bool = True,
     workers: int | None = None,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> RoiResult:
     """Run the counterfactuals (and the +10% variants) of ``scenario`` and analyse them."""
     variants, described = variants_of(scenario, marginal)
-    runs = run_variants(variants, seed, replications, workers=workers, progress=progress)
+    runs = run_variants(variants, seed, replications, workers=workers, progress=progress, executor=executor)
     return roi_analysis(scenario, runs, seed, marginal=described)

@@ -23,8 +23,8 @@ COMMAND_MODULES: list[str] = [
     "sim.cli.compare",
     "sim.cli.optimize",
     "sim.cli.benchmark",
-    "sim.sweep.sweep",
-    "sim.sweep.sensitivity",
+    "sim.cli.sweep",
+    "sim.cli.analyze",
     "sim.cli.mmm",
     "sim.cli.dashboard",
 ]

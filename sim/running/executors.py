@@ -1,18 +1,43 @@
-"""Run many independent jobs on local processes, in order, with a progress bar.
+"""Where many independent runs execute: in this process, on local processes, or on Dask.
 
-Used by everything that makes many runs (replications, comparisons, ROI counterfactuals,
-the optimiser). Results come back in the order of the tasks whatever the number of workers,
-and each task carries its own seed, so 1 or N workers give identical results.
+One interface for everything that makes many runs (replications, comparisons, ROI
+counterfactuals, the optimiser, the MMM export and sweeps). The model is a pure function of
+each task (every task carries its own seed); an :class:`Executor` only decides where tasks
+run (EMA Workbench's split), so 1 process, N processes and a Dask cluster give identical
+results::
+
+    from sim.running.executors import DaskExecutor, LocalExecutor, SerialExecutor, run_tasks
+    run_tasks(run_one, tasks, workers=4)                     # a local pool of 4 processes
+    with DaskExecutor(scheduler="tcp://host:8786") as dask:  # or DaskExecutor(workers=4): a LocalCluster
+        run_tasks(run_one, tasks, executor=dask)
+
+Dask is an optional extra (``pip install 'marketsim[sweep]'``): it is imported only when a
+:class:`DaskExecutor` is made.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Iterable, Sequence
+from abc import ABC, abstractmethod
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-__all__ = ["default_workers", "run_tasks"]
+__all__ = [
+    "Executor",
+    "ExecutorError",
+    "SerialExecutor",
+    "LocalExecutor",
+    "DaskExecutor",
+    "default_workers",
+    "local_executor",
+    "run_tasks",
+]
+
+
+class ExecutorError(ValueError):
+    """An executor that cannot be made: a bad worker count, Dask missing, a scheduler out of reach."""
 
 
 def default_workers() -> int:
@@ -23,9 +48,159 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _call(task: tuple[Callable, tuple, dict]) -> Any:
-    fn, args, kwargs = task
-    return fn(*args, **kwargs)
+def _checked_workers(workers: int | None) -> int:
+    n = default_workers() if workers is None else int(workers)
+    if n < 1:
+        raise ExecutorError(f"workers: {workers!r} is not allowed: must be >= 1")
+    return n
+
+
+class Executor(ABC):
+    """Runs independent tasks somewhere and yields their results as they finish.
+
+    ``fn`` is a module-level function of one argument; results may arrive in any order
+    (each carries its own identity; :func:`run_tasks` puts them back in task order). Use as
+    a context manager.
+    """
+
+    workers: int = 1
+
+    @abstractmethod
+    def imap_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Any]:
+        ...
+
+    def close(self) -> None:  # noqa: B027 - optional
+        pass
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """In this process, one task after another (no pickling; easiest to debug)."""
+
+    def describe(self) -> str:
+        return "this process"
+
+    def imap_unordered(self, fn, tasks):
+        for task in tasks:
+            yield fn(task)
+
+
+class LocalExecutor(Executor):
+    """Local processes (``workers=1``: in this process). Default: one per available CPU."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = _checked_workers(workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def describe(self) -> str:
+        return f"local pool, {self.workers} process{'es' if self.workers > 1 else ''}"
+
+    def imap_unordered(self, fn, tasks):
+        if self.workers == 1 or len(tasks) <= 1:
+            for task in tasks:
+                yield fn(task)
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("forkserver")
+            )
+        pending = {self._pool.submit(fn, task) for task in tasks}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """A Dask cluster: an existing one (``scheduler="tcp://host:8786"``) or a LocalCluster.
+
+    Tasks are submitted with ``pure=False`` and a key naming the task, so identical
+    arguments are never merged; a task whose worker dies is recomputed elsewhere.
+    """
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, timeout: float = 30):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - the sweep extra is missing
+            raise ExecutorError("Dask is not installed: pip install 'marketsim[sweep]'") from None
+        self._cluster = None
+        if scheduler:
+            try:
+                self._client = Client(scheduler, timeout=timeout)
+            except OSError as exc:
+                raise ExecutorError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        else:
+            n = _checked_workers(workers)
+            self._cluster = LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=40,  # logging.ERROR
+            )
+            self._client = Client(self._cluster)
+        self.scheduler = scheduler or self._cluster.scheduler_address  # type: ignore[union-attr]
+        self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+
+    @property
+    def client(self):
+        return self._client
+
+    def describe(self) -> str:
+        kind = "Dask LocalCluster" if self._cluster is not None else "Dask cluster"
+        return f"{kind} at {self.scheduler}, {self.workers} worker{'s' if self.workers > 1 else ''}"
+
+    def imap_unordered(self, fn, tasks):
+        from distributed import as_completed
+
+        futures = [
+            self._client.submit(fn, task, pure=False, key=f"marketsim-task-{i}-{os.urandom(4).hex()}")
+            for i, task in enumerate(tasks)
+        ]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                if not future.done():
+                    future.cancel()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._client.close()
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+
+
+def local_executor(workers: int | None = None, tasks: int | None = None) -> Executor:
+    """The executor ``--workers N`` means in every command: N local processes (1: this process).
+
+    ``None``: one per available CPU; never more processes than ``tasks``.
+    """
+    n = _checked_workers(workers)
+    if tasks is not None:
+        n = min(n, max(1, tasks))
+    return SerialExecutor() if n == 1 else LocalExecutor(n)
+
+
+def _call(task: tuple[int, Callable, tuple, dict]) -> tuple[int, Any]:
+    index, fn, args, kwargs = task
+    return index, fn(*args, **kwargs)
 
 
 def run_tasks(
@@ -33,37 +208,34 @@ def run_tasks(
     arguments: Iterable[tuple | dict],
     *,
     workers: int | None = None,
+    executor: Executor | None = None,
     progress: bool = False,
     desc: str = "runs",
     unit: str = "run",
 ) -> list[Any]:
-    """``[fn(*a) for a in arguments]`` (dicts are passed as keyword arguments) on ``workers`` processes.
+    """``[fn(*a) for a in arguments]`` (dicts are passed as keyword arguments), in task order.
 
-    ``workers=1`` runs in this process (no pickling, easiest to debug); ``None`` uses
-    :func:`default_workers`. ``fn`` must be importable (a module-level function).
+    ``executor``: where the tasks run (left open for the caller to reuse). Without one,
+    ``workers`` local processes are used for this call: ``1`` runs in this process (no
+    pickling, easiest to debug); ``None`` uses :func:`default_workers`. ``fn`` must be
+    importable (a module-level function).
     """
     from tqdm.auto import tqdm
 
-    tasks: Sequence[tuple[Callable, tuple, dict]] = [
-        (fn, (), dict(a)) if isinstance(a, dict) else (fn, tuple(a), {}) for a in arguments
+    tasks: Sequence[tuple[int, Callable, tuple, dict]] = [
+        (i, fn, (), dict(a)) if isinstance(a, dict) else (i, fn, tuple(a), {}) for i, a in enumerate(arguments)
     ]
-    workers = default_workers() if workers is None else workers
-    if workers < 1:
-        raise ValueError(f"workers: {workers!r} is not allowed: must be >= 1")
+    owned = executor is None
+    if executor is None:
+        executor = local_executor(workers, len(tasks))
+    out: list[Any] = [None] * len(tasks)
     bar = tqdm(total=len(tasks), desc=desc, unit=unit, disable=not progress, delay=0.5)
     try:
-        if workers == 1 or len(tasks) <= 1:
-            out = []
-            for task in tasks:
-                out.append(_call(task))
-                bar.update(1)
-            return out
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-            out = []
-            for result in pool.map(_call, tasks, chunksize=1):
-                out.append(result)
-                bar.update(1)
-            return out
+        for index, result in executor.imap_unordered(_call, tasks):
+            out[index] = result
+            bar.update(1)
+        return out
     finally:
         bar.close()
+        if owned:
+            executor.close()

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.attribution import Attribution
+from sim.running.executors import Executor
 from sim.running.metrics import aggregate, summarize
-from sim.running.results import Replication, RunResult, versions  # noqa: F401 (versions: used by sweeps)
+from sim.running.results import Replication, RunResult
 from sim.engine.model import MarketModel
 from sim.scenario.schema import Purchase, Scenario
 
@@ -83,11 +84,13 @@ def run(
     progress: bool = False,
     engine: str = "fast",
     workers: int = 1,
+    executor: Executor | None = None,
 ) -> RunResult:
     """Run ``scenario`` with root ``seed`` for ``replications`` replications.
 
     The same scenario and seed always give identical results, on 1 or N ``workers``
-    (local processes; ``None``: all CPUs).
+    (local processes; ``None``: all CPUs) or on any ``executor`` (e.g. a ``DaskExecutor``,
+    which then replaces ``workers``).
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
@@ -105,6 +108,7 @@ def run(
         [dict(scenario=scenario, seed=seed, replication=r, trace=trace, progress=progress and not show_reps,
               engine=engine) for r in range(replications)],
         workers=workers,
+        executor=executor,
         progress=show_reps,
         desc="replications",
     )

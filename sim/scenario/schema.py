@@ -22,6 +22,7 @@ __all__ = [
     "Channel",
     "ChannelKind",
     "Economics",
+    "Frozen",
     "HeadcountChange",
     "Market",
     "Marketing",
@@ -48,7 +49,9 @@ class ScenarioError(ValueError):
     """
 
 
-class _Frozen(BaseModel):
+class Frozen(BaseModel):
+    """Base of every specification model: unknown keys are refused, instances are immutable."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
 
@@ -94,12 +97,12 @@ class NetworkKind(str, enum.Enum):
     NONE = "none"  # no word of mouth
 
 
-class Time(_Frozen):
+class Time(Frozen):
     horizon_days: int = Field(730, gt=0, le=36500, description="Number of daily steps simulated.")
     start_date: dt.date = Field(dt.date(2026, 1, 1), description="Calendar date of step 0.")
 
 
-class Segment(_Frozen):
+class Segment(Frozen):
     share: Probability = Field(description="Share of the population in this segment (shares sum to 1).")
     list_price_usd: float | None = Field(
         None, gt=0, description="List price of a deal in this segment; none: market.list_price_usd."
@@ -153,7 +156,7 @@ class Segment(_Frozen):
     )
 
 
-class WordOfMouth(_Frozen):
+class WordOfMouth(Frozen):
     network: NetworkKind = Field(NetworkKind.SMALL_WORLD, description="small_world, mixed or none.")
     degree: int = Field(10, ge=2, le=200, description="Neighbours per customer (small_world; even).")
     rewire: Probability = Field(0.1, description="Share of small-world links rewired at random.")
@@ -170,7 +173,7 @@ class WordOfMouth(_Frozen):
     )
 
 
-class Market(_Frozen):
+class Market(Frozen):
     population: int = Field(gt=0, le=100_000_000, description="Number of customers (businesses) in the market.")
     list_price_usd: float = Field(gt=0, description="List price of a deal (a yearly contract for subscriptions).")
     brand_memory_half_life_days: float = Field(
@@ -201,7 +204,7 @@ class Market(_Frozen):
         return self
 
 
-class Channel(_Frozen):
+class Channel(Frozen):
     kind: ChannelKind = Field(ChannelKind.PERFORMANCE, description="brand or performance (a label).")
     monthly_budget_usd: NonNegative = Field(description="Spend per calendar month.")
     schedule_usd: list[Annotated[float, Field(ge=0)]] | None = Field(
@@ -229,17 +232,17 @@ class Channel(_Frozen):
     )
 
 
-class Marketing(_Frozen):
+class Marketing(Frozen):
     team_monthly_cost_usd: NonNegative = Field(0.0, description="Marketing team cost per month (not channel spend).")
     end_month: int | None = Field(None, ge=0, description="Month from which all marketing stops; none: never.")
 
 
-class HeadcountChange(_Frozen):
+class HeadcountChange(Frozen):
     month: int = Field(ge=0, description="Month of the change.")
     headcount: int = Field(ge=0, le=100_000, description="Reps from that month on.")
 
 
-class Sales(_Frozen):
+class Sales(Frozen):
     headcount: int = Field(ge=0, le=100_000, description="Reps at step 0 (fully ramped).")
     plan: list[HeadcountChange] = Field(
         default_factory=list, description="Headcount changes: hires ramp up; departures lose their open deals."
@@ -269,11 +272,11 @@ class Sales(_Frozen):
     lead_stale_days: int = Field(21, ge=1, le=3650, description="Days after which an unworked lead is lost (stale).")
 
 
-class Economics(_Frozen):
+class Economics(Frozen):
     gross_margin: Probability = Field(0.8, description="Gross margin on revenue.")
 
 
-class Scenario(_Frozen):
+class Scenario(Frozen):
     """A complete, validated scenario. Build with :meth:`from_toml` or :meth:`from_dict`."""
 
     name: str = Field("scenario", description="Short name used in reports.")

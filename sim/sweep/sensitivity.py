@@ -1,11 +1,13 @@
-"""Analysis of a sweep folder: means and intervals per design point, Sobol' and Morris indices, plots.
+"""Analysis of a sweep folder: means and intervals per design point, Sobol' and Morris indices.
 
 ::
 
     from sim.sweep.sensitivity import analyze
-    report = analyze("results/sobol")           # writes results/sobol/analysis/
+    report = analyze("results/sobol")           # writes results/sobol/analysis/points.csv, indices.csv
     report.points      # one row per design point: factors, <outcome>_mean/_low/_high, n
     report.indices     # Sobol: outcome, factor, S1, S1_conf, ST, ST_conf (Morris: mu_star, sigma, ...)
+
+Its charts are drawn by :func:`sim.plots.sweep.write_charts`.
 
 Replications of a design point are averaged before Sobol' or Morris analysis (SALib), so the
 indices describe the mean response; with common random numbers (the sweep default) the
@@ -22,15 +24,9 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.running.metrics import mean_interval
-from sim.sweep.sweep import (
-    RESULTS,
-    Design,
-    SweepError,
-    read_design,
-    read_manifest,
-    read_results,
-)
+from sim.running.statistics import mean_interval
+from sim.sweep.spec import Design, SweepError
+from sim.sweep.store import RESULTS, read_design, read_manifest, read_results
 
 __all__ = [
     "SweepAnalysis",
@@ -38,15 +34,17 @@ __all__ = [
     "point_summary",
     "sobol_indices",
     "morris_indices",
-    "plot_indices",
-    "plot_response",
-    "register",
+    "format_report",
 ]
 
 
 @dataclass
 class SweepAnalysis:
-    """What :func:`analyze` found; ``notes`` lists outcomes skipped and why."""
+    """What :func:`analyze` found; ``notes`` lists outcomes skipped and why.
+
+    ``runs``: the design joined with each finished run's KPIs; ``folder``: where the tables
+    (and the charts of :func:`sim.plots.sweep.write_charts`) go; ``files``: what was written.
+    """
 
     design: str
     factors: list[str]
@@ -55,6 +53,8 @@ class SweepAnalysis:
     indices: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    runs: pd.DataFrame | None = None
+    folder: Path | None = None
 
 
 # ---------------------------------------------------------------------- tables
@@ -144,120 +144,9 @@ def morris_indices(manifest: dict[str, Any], runs: pd.DataFrame, outcomes: Seque
     return pd.DataFrame(rows, columns=["outcome", "factor", "mu", "mu_star", "mu_star_conf", "sigma"])
 
 
-# ---------------------------------------------------------------------- plots
-def plot_indices(indices: pd.DataFrame, outcome: str, ax=None):
-    """Bar chart of one outcome's Sobol' (S1, ST) or Morris (mu*, sigma) indices with intervals."""
-    import matplotlib.pyplot as plt
-
-    data = indices[indices["outcome"] == outcome]
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 1.2 + 0.6 * max(2, len(data))))
-    else:
-        fig = ax.figure
-    y = np.arange(len(data))
-    if "ST" in data.columns:
-        ax.barh(y - 0.2, data["S1"], 0.4, xerr=data["S1_conf"], label="first order (S1)", color="#4c72b0",
-                capsize=3)
-        ax.barh(y + 0.2, data["ST"], 0.4, xerr=data["ST_conf"], label="total (ST)", color="#dd8452", capsize=3)
-        ax.set_xlabel("Sobol' index (share of variance), 95% bootstrap interval")
-        ax.axvline(0, color="black", lw=0.8)
-    else:
-        ax.barh(y - 0.2, data["mu_star"], 0.4, xerr=data["mu_star_conf"], label="mu* (mean |effect|)",
-                color="#4c72b0", capsize=3)
-        ax.barh(y + 0.2, data["sigma"], 0.4, label="sigma (non-linearity, interactions)", color="#dd8452")
-        ax.set_xlabel(f"Morris elementary effect on {outcome}")
-    ax.set_yticks(y, data["factor"])
-    ax.invert_yaxis()
-    ax.set_title(outcome)
-    ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def _varying(points: pd.DataFrame, factors: Sequence[str]) -> list[str]:
-    return [f for f in factors if points[f].nunique() > 1 and pd.api.types.is_numeric_dtype(points[f])]
-
-
-def plot_response(points: pd.DataFrame, factors: Sequence[str], outcome: str, ax=None):
-    """Response of an outcome's mean to the factors of a grid.
-
-    Two or more varying numeric factors: a heat map over the first two (averaged over the
-    others), with the mean in each cell. One: the mean with its 95% interval as a band.
-    """
-    import matplotlib.pyplot as plt
-
-    varying = _varying(points, factors)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 5))
-    else:
-        fig = ax.figure
-    mean = f"{outcome}_mean"
-    if len(varying) >= 2:
-        fx, fy = varying[:2]
-        table = points.groupby([fy, fx])[mean].mean().unstack(fx).sort_index()
-        image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
-        ax.set_xticks(range(table.shape[1]), [f"{v:g}" for v in table.columns])
-        ax.set_yticks(range(table.shape[0]), [f"{v:g}" for v in table.index])
-        values = table.to_numpy(dtype=float)
-        finite = values[np.isfinite(values)]
-        middle = (finite.min() + finite.max()) / 2 if finite.size else 0
-        for i in range(values.shape[0]):
-            for j in range(values.shape[1]):
-                if np.isfinite(values[i, j]):
-                    ax.text(j, i, _short(values[i, j]), ha="center", va="center", fontsize=8,
-                            color="white" if values[i, j] < middle else "black")
-        ax.set_xlabel(fx)
-        ax.set_ylabel(fy)
-        others = [f for f in varying[2:]]
-        ax.set_title(f"{outcome} (mean over replications" + (f", averaged over {', '.join(others)})" if others
-                                                              else ")"))
-        fig.colorbar(image, ax=ax, label=outcome)
-    elif len(varying) == 1:
-        fx = varying[0]
-        data = points.sort_values(fx)
-        ax.plot(data[fx], data[mean], marker="o", color="#4c72b0")
-        ax.fill_between(data[fx], data[f"{outcome}_low"].astype(float), data[f"{outcome}_high"].astype(float),
-                        alpha=0.25, color="#4c72b0", label="95% interval of the mean")
-        ax.set_xlabel(fx)
-        ax.set_ylabel(outcome)
-        ax.legend(fontsize=8)
-        ax.set_title(outcome)
-    else:
-        ax.text(0.5, 0.5, "no numeric factor varies", ha="center", va="center", transform=ax.transAxes)
-    fig.tight_layout()
-    return fig
-
-
-def plot_scatter(runs: pd.DataFrame, factors: Sequence[str], outcome: str, fig=None):
-    """One panel per factor: each design point's mean outcome against the factor (sampled designs)."""
-    import matplotlib.pyplot as plt
-
-    means = runs.groupby("point").agg({**{f: "first" for f in factors}, outcome: "mean"})
-    n = len(factors)
-    if fig is None:
-        fig = plt.figure(figsize=(3.2 * n, 3.2))
-    axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
-    for ax, factor in zip(axes, factors):
-        ax.scatter(means[factor], means[outcome], s=10, alpha=0.7, color="#4c72b0")
-        ax.set_xlabel(factor, fontsize=8)
-    axes[0].set_ylabel(outcome)
-    fig.suptitle(f"{outcome}: mean per design point")
-    fig.tight_layout()
-    return fig
-
-
-def _short(value: float) -> str:
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:.1f}M"
-    if abs(value) >= 1e3:
-        return f"{value / 1e3:.0f}k"
-    return f"{value:.2g}"
-
-
 # ---------------------------------------------------------------------- the whole analysis
-def analyze(out: str | Path, outcomes: Sequence[str] | None = None, *, plots: bool = True,
-            seed: int = 0) -> SweepAnalysis:
-    """Analyse a sweep folder; write ``analysis/points.csv``, ``indices.csv`` (Sobol'/Morris) and charts.
+def analyze(out: str | Path, outcomes: Sequence[str] | None = None, *, seed: int = 0) -> SweepAnalysis:
+    """Analyse a sweep folder; write ``analysis/points.csv`` and ``indices.csv`` (Sobol'/Morris).
 
     ``outcomes``: KPI columns of ``results/`` (default: the sweep file's ``outcomes``).
     Sobol' and Morris analyses need every run of the design; means per point work on
@@ -278,7 +167,8 @@ def analyze(out: str | Path, outcomes: Sequence[str] | None = None, *, plots: bo
     missing_runs = int(runs["total_revenue_usd"].isna().sum()) if "total_revenue_usd" in runs else missing
     design = Design(spec["design"])
     report = SweepAnalysis(design=design.value, factors=factors, outcomes=outcomes,
-                           points=point_summary(finished, factors, outcomes))
+                           points=point_summary(finished, factors, outcomes), runs=finished,
+                           folder=out / "analysis")
     if missing_runs:
         report.notes.append(f"{missing_runs} runs of the design are not finished; per-point means use the rest")
     if design in (Design.SOBOL, Design.MORRIS):
@@ -288,32 +178,13 @@ def analyze(out: str | Path, outcomes: Sequence[str] | None = None, *, plots: bo
             report.indices = sobol_indices(manifest, runs, outcomes, seed=seed, notes=report.notes)
         else:
             report.indices = morris_indices(manifest, runs, outcomes, seed=seed, notes=report.notes)
-    folder = out / "analysis"
+    folder = report.folder
     folder.mkdir(exist_ok=True)
     report.points.to_csv(folder / "points.csv", index=False)
     report.files.append(folder / "points.csv")
     if report.indices is not None:
         report.indices.to_csv(folder / "indices.csv", index=False)
         report.files.append(folder / "indices.csv")
-    if plots:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        for outcome in outcomes:
-            figure = None
-            if report.indices is not None and (report.indices["outcome"] == outcome).any():
-                figure, name = plot_indices(report.indices, outcome), f"indices_{outcome}.png"
-            elif design == Design.GRID and _varying(report.points, factors):
-                if report.points[f"{outcome}_mean"].notna().any():
-                    figure, name = plot_response(report.points, factors, outcome), f"response_{outcome}.png"
-            elif design == Design.LHS:
-                figure, name = plot_scatter(finished, factors, outcome), f"scatter_{outcome}.png"
-            if figure is not None:
-                figure.savefig(folder / name, dpi=110, bbox_inches="tight")
-                plt.close(figure)
-                report.files.append(folder / name)
     return report
 
 
@@ -338,22 +209,3 @@ def format_report(report: SweepAnalysis, max_points: int = 30) -> str:
     for note in report.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines)
-
-
-def _cmd_analyze(args) -> int:
-    report = analyze(args.folder, outcomes=args.outcomes or None, plots=not args.no_plots)
-    print(format_report(report))
-    print(f"\nwrote {Path(args.folder) / 'analysis'}/: " + ", ".join(p.name for p in report.files))
-    return 0
-
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "analyze", help="means and intervals per design point, Sobol'/Morris indices and charts of a sweep",
-        description="Analyse a sweep output folder; writes DIR/analysis/.",
-    )
-    p.add_argument("folder", help="sweep output folder (the --out of marketsim sweep)")
-    p.add_argument("--outcome", dest="outcomes", action="append", default=[], metavar="COLUMN",
-                   help="KPI column to analyse (repeatable; default: the sweep file's outcomes)")
-    p.add_argument("--no-plots", action="store_true", help="skip the PNG charts")
-    p.set_defaults(func=_cmd_analyze)
