@@ -11,6 +11,8 @@ from sim.cli.options import (
     WORKERS_HELP,
     UsageError,
     add_scenario_options,
+    clear_stale,
+    prepare_out_dir,
     load_scenario,
     nonnegative_int,
     positive_int,
@@ -27,7 +29,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     if args.engine == "reference" and args.trace:
         raise UsageError("--trace: journeys are recorded by the fast engine only; drop --trace or use --engine fast")
-    out = Path(args.out) if args.out else Path("runs") / Path(args.scenario).stem
+    out = prepare_out_dir(Path(args.out) if args.out else Path("runs") / Path(args.scenario).stem)
     result = run(
         scenario, seed=args.seed, replications=args.replications, trace=args.trace,
         progress=not args.quiet, engine=args.engine, workers=args.workers,
@@ -37,15 +39,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from sim.report.charts import write_run_charts
 
         write_run_charts(result, out)
+    written = ["timeseries.csv", "summary.json", "run.json", "deals.csv"]
+    if args.trace:
+        written.append("journeys.csv")
+    if not args.no_plots:
+        written += ["funnel.png", "economics.png"]
+    removed = clear_stale(out, RUN_FILES, written)
     if not args.quiet:
         print(format_summary(result.summary, scenario.name, args.replications))
-        written = ["timeseries.csv", "summary.json", "run.json", "deals.csv"]
-        if args.trace:
-            written.append("journeys.csv")
-        if not args.no_plots:
-            written += ["funnel.png", "economics.png"]
         print(f"\nwrote {out}/: " + ", ".join(written))
+        if removed:
+            print(f"removed from an earlier run: {', '.join(removed)}")
     return 0
+
+
+#: Every file ``marketsim run`` may write: a reused --out keeps none of them from an earlier run.
+RUN_FILES = ("timeseries.csv", "summary.json", "run.json", "deals.csv", "journeys.csv", "funnel.png", "economics.png")
 
 
 def _register_run(sub) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import warnings
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Sequence
 
 __all__ = ["default_workers", "run_tasks"]
@@ -59,10 +61,24 @@ def run_tasks(
                 bar.update(1)
             return out
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-            out = []
-            for result in pool.map(_call, tasks, chunksize=1):
-                out.append(result)
+        out = []
+        try:
+            with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+                for result in pool.map(_call, tasks, chunksize=1):
+                    out.append(result)
+                    bar.update(1)
+            return out
+        except BrokenProcessPool:
+            # The workers died while starting: most often a plain script that calls the library
+            # at its top level without `if __name__ == "__main__":` (each worker imports the
+            # script again). The results do not depend on the workers, so finish here.
+            warnings.warn(
+                "worker processes could not start (a script without `if __name__ == \"__main__\":`?); "
+                f"running the remaining {len(tasks) - len(out)} tasks in this process",
+                RuntimeWarning, stacklevel=2,
+            )
+            for task in tasks[len(out):]:
+                out.append(_call(task))
                 bar.update(1)
             return out
     finally:
