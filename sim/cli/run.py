@@ -91,7 +91,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _register_validate(sub) -> None:
-    p = sub.add_parser("validate", help="check scenario files without running them")
+    p = sub.add_parser("validate", help="check scenario files without running them",
+                       description="Read and validate each scenario file (all of them, even after one fails); "
+                                   "print a one-line summary per good file and every problem of a bad one. "
+                                   "Exit status 2 if any file is invalid.")
     p.add_argument("scenarios", nargs="+", help="scenario files (TOML)")
     add_scenario_options(p, seed=False)
     p.set_defaults(func=_cmd_validate)
@@ -101,14 +104,19 @@ def _cmd_keys(args: argparse.Namespace) -> int:
     from sim.scenario.keys import reference_markdown, scenario_keys
 
     if args.json:
-        print(json.dumps(scenario_keys(), indent=1))
+        # Plain values in JSON: the backticks are Markdown for the table only.
+        rows = [{k: v.replace("`", "") if isinstance(v, str) else v for k, v in row.items()}
+                for row in scenario_keys()]
+        print(json.dumps(rows, indent=1))
     else:
         print(reference_markdown(), end="")
     return 0
 
 
 def _register_keys(sub) -> None:
-    p = sub.add_parser("keys", help="print every scenario key with its type, default and meaning")
+    p = sub.add_parser("keys", help="print every scenario key with its type, default and meaning",
+                       description="Print every scenario key with its type, default, allowed range and meaning "
+                                   "(the table of docs/scenario-reference.md), or as JSON.")
     p.add_argument("--json", action="store_true", help="as JSON instead of a Markdown table")
     p.set_defaults(func=_cmd_keys)
 
