@@ -3,6 +3,11 @@
     money(-125_500)   -> "-$126k"       number(6.0)    -> "6"
     money(2.5e6)      -> "$2.5M"        number(0.3612) -> "0.361"
     money(None)       -> "n/a"          number(12_345.6) -> "12,346"
+    day(267.0)        -> "267"          day(None)      -> "never"
+    plural(1, "replication") -> "1 replication"
+
+Missing values keep their meaning: ``n/a`` (no value, e.g. the interval of one replication),
+``never`` (a day not reached within the horizon), ``absent`` (a ROI whose function cost nothing).
 
 Imports nothing of marketsim, so every layer may use it.
 """
@@ -12,10 +17,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["MISSING", "compact", "money", "number"]
+__all__ = ["ABSENT", "MISSING", "NEVER", "compact", "day", "money", "number", "plural", "signed"]
 
 #: What a missing value (None or NaN) reads as.
 MISSING = "n/a"
+#: A day (payback) not reached within the horizon.
+NEVER = "never"
+#: A quantity that does not exist (the ROI of a function that cost nothing).
+ABSENT = "absent"
 _UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 
@@ -65,3 +74,23 @@ def number(value: Any, missing: str = MISSING) -> str:
     if abs(value) < 10:
         return f"{value:.3f}"
     return f"{value:.1f}"
+
+
+def day(value: Any, missing: str = NEVER) -> str:
+    """A day number as a whole number (``267``, never ``267.0``); ``missing`` when not reached."""
+    if _missing(value):
+        return missing
+    return f"{int(round(float(value))):,}"
+
+
+def signed(value: Any, digits: int = 2, missing: str = MISSING) -> str:
+    """A ratio with its sign: ``+1.07``, ``-0.30``."""
+    if _missing(value):
+        return missing
+    return f"{float(value):+.{digits}f}"
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 replication``, ``3 replications``, ``1,200 runs``."""
+    word = noun if count == 1 else (plural_form or f"{noun}s")
+    return f"{number(count)} {word}"

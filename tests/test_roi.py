@@ -91,7 +91,7 @@ def test_roi_of_a_function_with_zero_budget_is_absent(tiny):
     no_marketing = tiny.with_overrides({"marketing.end_month": 0})
     result = analyse(no_marketing, seed=1, replications=2, marginal=False, workers=1)
     assert result.kpi("marketing_roi") == {"mean": None, "low": None, "high": None}
-    assert result.payback["marketing"] == {"mean": None, "low": None, "high": None}
+    assert result.payback["marketing"] == {"mean": None, "low": None, "high": None, "absent": True}
     roi = result.timeline.query("function == 'marketing' and quantity == 'roi'")
     assert roi["mean"].isna().all()
     # Identical scenarios (full and no-marketing are the same here): the incremental effect is exactly 0.

@@ -2,20 +2,25 @@
 
 ``marketsim export-mmm RUN_OR_SCENARIO --out data.csv`` writes
 
-- ``data.csv``: one row per week: ``date`` (the Monday starting the week), ``spend_<channel>``
-  and ``impressions_<channel>`` (media), ``revenue`` (the target), controls
-  (``sales_headcount``, ``sales_cost``, ``outbound_calls``); the wide shape PyMC-Marketing's
-  MMM (``date_column="date"``, ``channel_columns=[spend_...]``, ``control_columns=[...]``)
-  and Robyn (``date_var``, ``paid_media_spends``, ``dep_var``, ``context_vars``) read;
-- ``data_truth.csv``: per channel, the incremental revenue and gross profit it caused, its
-  spend, ROAS (incremental revenue / spend) and ROI ((incremental gross profit - spend) /
-  spend), from a counterfactual run without that channel (``monthly_budget_usd = 0``, no
-  ``schedule_usd``) with common random numbers (same seed and replication, so every other
-  random draw is the same); a row ``all_channels`` switches every channel off at once;
-  with ``--replications R``, ``expected_*`` columns give the mean and 95% interval over R
-  realizations: one realization's single-channel contribution is noisy (removing a channel
-  shifts later random draws), so compare MMM estimates with the expectation;
-- ``data_truth_weekly.csv``: the weekly incremental revenue of each channel.
+- ``data.csv``: one row per complete week (``date``: the Monday starting it): ``spend_<channel>``
+  and ``impressions_<channel>`` (media); the target ``new_bookings_usd`` (a flow: the yearly
+  contract value of subscriptions won that week plus the week's order revenue), beside
+  ``revenue`` (recognised revenue, mostly a stock of running subscriptions that no adstock can
+  represent: not a good MMM target); ``sales_headcount`` and the mediators ``sales_cost`` and
+  ``outbound_calls`` (both move with the leads marketing brings: not controls);
+- ``data.json``: ``date_column``, ``target_column``, ``channel_columns``, ``control_columns``
+  (only columns that vary and that marketing does not cause; may be empty) and the other
+  columns labelled (``mediator_columns``, ``other_columns``);
+- ``data_truth.csv``: per channel (and ``all_channels``), from counterfactual runs without it
+  on common random numbers, over the CSV's own window of complete weeks: ``spend_usd``,
+  ``incremental_bookings_usd``, ``roas`` (incremental bookings / spend) and ``roi``; the
+  long-run truth ``long_run_incremental_revenue_usd`` / ``long_run_roas`` (expected lifetime
+  revenue of the extra subscriptions, ARR / 12 / monthly churn, plus the extra orders in the
+  window); ``incremental_revenue_usd`` (recognised revenue over the whole horizon). With
+  ``replications`` R: ``expected_roas``, ``expected_roas_low``, ``expected_roas_high`` (the mean
+  over R realizations and its 95% interval), ``roas_realization_sd`` (how far one
+  realization's own truth scatters around it) and the same for ``long_run_roas``;
+- ``data_truth_weekly.csv``: the weekly incremental bookings and revenue of each channel.
 
 One-channel-off contributions need not add up to ``all_channels``: channels interact
 (saturation of the same customers, brand memory feeding clicks).
@@ -23,16 +28,22 @@ One-channel-off contributions need not add up to ``all_channels``: channels inte
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.running.executors import Executor
-from sim.scenario.schema import Scenario, ScenarioError
+from sim.scenario.schema import Purchase, Scenario, ScenarioError
 from sim.scenario.variants import without_channel
 
-__all__ = ["weekly_table", "channel_truth", "export_mmm"]
+__all__ = ["TARGET", "channel_truth", "complete_weeks", "daily_bookings", "export_mmm", "weekly_table"]
+
+#: The MMM target column: a flow that marketing moves week by week.
+TARGET = "new_bookings_usd"
+#: Columns that follow the leads marketing brings (commissions, calls): mediators, not controls.
+MEDIATORS = ("sales_cost", "outbound_calls")
 
 CONTROLS = {"headcount": "sales_headcount", "sales_cost": "sales_cost", "outbound_calls": "outbound_calls"}
 
@@ -42,12 +53,49 @@ def _week_start(dates: pd.Series) -> pd.Series:
     return (d - pd.to_timedelta(d.dt.day_of_week, unit="D")).dt.normalize()
 
 
-def weekly_table(timeseries: pd.DataFrame, channels: list[str]) -> pd.DataFrame:
+def complete_weeks(scenario: Scenario) -> int:
+    """Monday-to-Sunday weeks wholly inside the horizon (the rows of the export)."""
+    start = pd.Timestamp(scenario.time.start_date)
+    first_monday = (7 - start.day_of_week) % 7
+    return max(0, (scenario.time.horizon_days - first_monday) // 7)
+
+
+def daily_bookings(timeseries: pd.DataFrame, deals: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Daily new bookings: the contract value of subscriptions won that day plus order revenue."""
+    subscription = {name: seg.purchase is Purchase.SUBSCRIPTION for name, seg in scenario.market.segments.items()}
+    steps = len(timeseries)
+    booked = np.zeros(steps)
+    if len(deals):
+        mask = deals["segment"].map(subscription).to_numpy(dtype=bool)
+        np.add.at(booked, deals["day"].to_numpy(dtype=int)[mask], deals["price_usd"].to_numpy(dtype=float)[mask])
+    return booked + timeseries["revenue_orders"].to_numpy(dtype=float)
+
+
+def _long_run_revenue(deals: pd.DataFrame, timeseries: pd.DataFrame, scenario: Scenario, window: np.ndarray) -> float:
+    """Expected lifetime revenue of the subscriptions won in the window (ARR / 12 / monthly
+    churn per segment) plus the window's order revenue (later repeat orders not counted)."""
+    total = float(timeseries["revenue_orders"].to_numpy(dtype=float)[window].sum())
+    if len(deals):
+        in_window = window[deals["day"].to_numpy(dtype=int)]
+        for name, seg in scenario.market.segments.items():
+            if seg.purchase is not Purchase.SUBSCRIPTION:
+                continue
+            arr = float(deals.loc[in_window & (deals["segment"] == name).to_numpy(), "price_usd"].sum())
+            months = 1.0 / seg.monthly_churn if seg.monthly_churn > 0 else scenario.time.horizon_days / 30.0
+            total += arr / 12.0 * months
+    return total
+
+
+def weekly_table(timeseries: pd.DataFrame, channels: list[str], bookings: np.ndarray | None = None) -> pd.DataFrame:
     """Weekly MMM input from one replication's daily timeseries (only complete weeks)."""
     ts = timeseries.copy()
     ts["week"] = _week_start(ts["date"])
+    if bookings is not None:
+        ts[TARGET] = bookings
     sums = {f"spend_{c}": "sum" for c in channels}
     sums.update({f"impressions_{c}": "sum" for c in channels})
+    if bookings is not None:
+        sums[TARGET] = "sum"
     sums.update({"revenue": "sum", "sales_cost": "sum", "outbound_calls": "sum", "headcount": "mean",
                  "step": "count"})
     weekly = ts.groupby("week", sort=True).agg(sums)
@@ -57,47 +105,54 @@ def weekly_table(timeseries: pd.DataFrame, channels: list[str]) -> pd.DataFrame:
     out = weekly.reset_index()
     out["date"] = out["date"].dt.date.astype(str)
     order = (["date"] + [f"spend_{c}" for c in channels] + [f"impressions_{c}" for c in channels]
-             + ["revenue", "sales_headcount", "sales_cost", "outbound_calls"])
+             + ([TARGET] if bookings is not None else []) + ["revenue", "sales_headcount", "sales_cost",
+                                                             "outbound_calls"])
     return out[order]
 
 
-def channel_truth(scenario: Scenario, seed: int, replication: int = 0, workers: int | None = 1,
-                  progress: bool = False, executor: Executor | None = None,
-                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Run the scenario and its counterfactuals (each channel off; all channels off) with common
-    random numbers; return (weekly data, per-channel truth, weekly incremental revenue)."""
-    from sim.running.executors import run_tasks
-    from sim.running.run import run_one
-
+def _variants(scenario: Scenario) -> list[Scenario]:
     channels = list(scenario.channels)
-    if not channels:
-        raise ScenarioError(f"{scenario.name}: has no marketing channels; nothing to export")
     all_off = scenario.with_overrides({k: v for c in channels for k, v in
                                        {f"channels.{c}.monthly_budget_usd": 0.0,
                                         f"channels.{c}.schedule_usd": None}.items()})
-    variants = [scenario] + [without_channel(scenario, c) for c in channels] + [all_off]
-    results = run_tasks(run_one, [dict(scenario=v, seed=seed, replication=replication) for v in variants],
-                        workers=workers, executor=executor, progress=progress, desc="counterfactuals")
+    return [scenario] + [without_channel(scenario, c) for c in channels] + [all_off]
+
+
+def _truth_of(scenario: Scenario, results: list) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Weekly data, per-channel truth and weekly truth from one realization's runs (full first)."""
+    channels = list(scenario.channels)
     full = results[0].timeseries
-    data = weekly_table(full, channels)
+    bookings = [daily_bookings(r.timeseries, r.deals, scenario) for r in results]
+    weeks = _week_start(full["date"])
+    days_in_week = weeks.map(weeks.value_counts())
+    window = (days_in_week == 7).to_numpy()
+    data = weekly_table(full, channels, bookings[0])
     margin = scenario.economics.gross_margin
+    long_full = _long_run_revenue(results[0].deals, full, scenario, window)
+    target_total = float(bookings[0][window].sum())
     rows, weekly_truth = [], {}
-    for name, result in zip(channels + ["all_channels"], results[1:]):
-        incremental = full["revenue"].to_numpy() - result.timeseries["revenue"].to_numpy()
-        spend = float(full[[f"spend_{c}" for c in (channels if name == "all_channels" else [name])]].to_numpy().sum())
-        revenue = float(incremental.sum())
+    for name, result, booked in zip(channels + ["all_channels"], results[1:], bookings[1:]):
+        names = channels if name == "all_channels" else [name]
+        spend = float(full[[f"spend_{c}" for c in names]].to_numpy()[window].sum())
+        incremental = bookings[0] - booked
+        value = float(incremental[window].sum())
+        revenue = full["revenue"].to_numpy() - result.timeseries["revenue"].to_numpy()
+        long_run = long_full - _long_run_revenue(result.deals, result.timeseries, scenario, window)
         rows.append({
             "channel": name,
             "spend_usd": spend,
-            "incremental_revenue_usd": revenue,
-            "incremental_gross_profit_usd": revenue * margin,
-            "roas": revenue / spend if spend else np.nan,
-            "roi": (revenue * margin - spend) / spend if spend else np.nan,
-            "share_of_revenue": revenue / float(full["revenue"].sum()) if full["revenue"].sum() else np.nan,
+            "incremental_bookings_usd": value,
+            "roas": value / spend if spend else np.nan,
+            "roi": (value * margin - spend) / spend if spend else np.nan,
+            "share_of_target": value / target_total if target_total else np.nan,
+            "long_run_incremental_revenue_usd": long_run,
+            "long_run_roas": long_run / spend if spend else np.nan,
+            "incremental_revenue_usd": float(revenue.sum()),
         })
-        weekly_truth[f"incremental_revenue_{name}"] = incremental
+        weekly_truth[f"incremental_bookings_{name}"] = incremental
+        weekly_truth[f"incremental_revenue_{name}"] = revenue
     daily = pd.DataFrame(weekly_truth)
-    daily["week"] = _week_start(full["date"]).to_numpy()
+    daily["week"] = weeks.to_numpy()
     daily["days"] = 1
     weekly = daily.groupby("week", sort=True).sum()
     weekly = weekly[weekly["days"] == 7].drop(columns="days")
@@ -107,30 +162,74 @@ def channel_truth(scenario: Scenario, seed: int, replication: int = 0, workers: 
     return data, pd.DataFrame(rows), weekly
 
 
-def _with_expectation(scenario: Scenario, truth: pd.DataFrame, seed: int, replication: int, replications: int,
-                      workers: int | None, progress: bool, executor: Executor | None = None) -> pd.DataFrame:
-    """Add the expected contribution over ``replications`` realizations (mean and 95% interval)."""
+def channel_truth(scenario: Scenario, seed: int, replication: int = 0, workers: int | None = 1,
+                  progress: bool = False, replications: int = 1, executor: Executor | None = None,
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Run the scenario and its counterfactuals (each channel off; all channels off) with common
+    random numbers, for replications ``replication .. replication + replications - 1`` in one
+    batch (one progress bar); return (weekly data, per-channel truth, weekly truth) of the first,
+    the truth with ``expected_*`` columns when ``replications`` > 1."""
+    from sim.running.executors import run_tasks
+    from sim.running.run import run_one
     from sim.running.statistics import mean_interval
 
-    frames = [truth] + [channel_truth(scenario, seed, r, workers=workers, progress=progress, executor=executor)[1]
-                        for r in range(replication + 1, replication + replications)]
-    out = truth.copy()
-    for column in ("incremental_revenue_usd", "roi"):
-        values = np.array([f[column].to_numpy() for f in frames], dtype=float)
-        stats = [mean_interval(list(values[:, i])) for i in range(values.shape[1])]
-        out[f"expected_{column}"] = [s["mean"] for s in stats]
-        out[f"expected_{column}_low"] = [s["low"] for s in stats]
-        out[f"expected_{column}_high"] = [s["high"] for s in stats]
-    out["replications"] = replications
-    return out
+    if not scenario.channels:
+        raise ScenarioError(f"{scenario.name}: has no marketing channels; nothing to export")
+    if complete_weeks(scenario) < 1:
+        raise ScenarioError(
+            f"time.horizon_days: {scenario.time.horizon_days} holds no complete Monday-Sunday week from "
+            f"{scenario.time.start_date}; an MMM needs weeks (at least 7 days from a Monday, ideally 2 years)")
+    variants = _variants(scenario)
+    reps = list(range(replication, replication + replications))
+    tasks = [dict(scenario=v, seed=seed, replication=r) for r in reps for v in variants]
+    results = run_tasks(run_one, tasks, workers=workers, executor=executor, progress=progress,
+                        desc="counterfactuals")
+    n = len(variants)
+    realizations = [_truth_of(scenario, results[i * n:(i + 1) * n]) for i in range(len(reps))]
+    data, truth, weekly = realizations[0]
+    if replications > 1:
+        truth = truth.copy()
+        for column in ("roas", "long_run_roas"):
+            values = np.array([t[column].to_numpy() for _, t, _ in realizations], dtype=float)
+            stats = [mean_interval(list(values[:, i])) for i in range(values.shape[1])]
+            truth[f"expected_{column}"] = [s["mean"] for s in stats]
+            truth[f"expected_{column}_low"] = [s["low"] for s in stats]
+            truth[f"expected_{column}_high"] = [s["high"] for s in stats]
+            truth[f"{column}_realization_sd"] = pd.DataFrame(values).std(ddof=1).to_numpy()
+        truth["replications"] = replications
+    return data, truth, weekly
+
+
+def mmm_columns(data: pd.DataFrame, channels: list[str]) -> dict:
+    """What an MMM should read from the export: target, channels, controls (varying and not
+    caused by marketing), and the rest labelled."""
+    constant = [c for c in data.columns if c != "date" and data[c].nunique() <= 1]
+    controls = [c for c in ("sales_headcount",) if c not in constant]
+    return {
+        "date_column": "date",
+        "target_column": TARGET,
+        "channel_columns": [f"spend_{c}" for c in channels],
+        "control_columns": controls,
+        "impression_columns": [f"impressions_{c}" for c in channels],
+        "mediator_columns": list(MEDIATORS),
+        "constant_columns": constant,
+        "other_columns": ["revenue"],
+        "notes": {
+            "new_bookings_usd": "yearly contract value of subscriptions won in the week + the week's order revenue",
+            "revenue": "recognised revenue: mostly running subscriptions (a stock), not a target for adstock models",
+            "mediator_columns": "move with the leads marketing brings (commissions, calls): not controls",
+            "constant_columns": "no variation in this export: carry no information for a model",
+        },
+    }
 
 
 def export_mmm(scenario: Scenario, out: str | Path, seed: int = 0, replication: int = 0,
                workers: int | None = None, progress: bool = False, replications: int = 1,
                executor: Executor | None = None) -> list[Path]:
-    """Write the weekly MMM table and its ground truth next to it; return the paths written.
+    """Write the weekly MMM table, its column description and its ground truth next to it;
+    return the paths written (data.csv, data_truth.csv, data_truth_weekly.csv, data.json).
 
-    The truth columns describe the exported realization (its own counterfactuals). With
+    The ``roas`` columns describe the exported realization (its own counterfactuals). With
     ``replications`` > 1, ``expected_*`` columns add the mean and 95% interval over that many
     realizations (replications ``replication`` onward): one realization's contribution of a
     single channel is noisy, because removing a channel changes later random draws.
@@ -138,15 +237,13 @@ def export_mmm(scenario: Scenario, out: str | Path, seed: int = 0, replication: 
     out = Path(out)
     if out.suffix != ".csv":
         raise ScenarioError(f"--out {out}: must end in .csv (the truth goes to <name>_truth.csv beside it)")
-    out.parent.mkdir(parents=True, exist_ok=True)
     data, truth, weekly = channel_truth(scenario, seed, replication, workers=workers, progress=progress,
-                                        executor=executor)
-    if replications > 1:
-        truth = _with_expectation(scenario, truth, seed, replication, replications, workers, progress, executor)
-    paths = [out, out.with_name(f"{out.stem}_truth.csv"), out.with_name(f"{out.stem}_truth_weekly.csv")]
+                                        replications=replications, executor=executor)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    paths = [out, out.with_name(f"{out.stem}_truth.csv"), out.with_name(f"{out.stem}_truth_weekly.csv"),
+             out.with_suffix(".json")]
     data.to_csv(paths[0], index=False)
     truth.to_csv(paths[1], index=False)
     weekly.to_csv(paths[2], index=False)
+    paths[3].write_text(json.dumps(mmm_columns(data, list(scenario.channels)), indent=2) + "\n")
     return paths
-
-

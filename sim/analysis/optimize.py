@@ -29,7 +29,7 @@ from sim.running.statistics import interval
 from sim.scenario.variants import scale_marketing
 from sim.scenario.schema import Scenario
 
-__all__ = ["SplitResult", "budget_splits", "channel_spend_usd", "optimize_split"]
+__all__ = ["MAX_SPLITS", "SplitResult", "budget_splits", "split_headcounts", "channel_spend_usd", "optimize_split"]
 
 
 def channel_spend_usd(scenario: Scenario) -> float:
@@ -49,17 +49,70 @@ def rep_cost_usd(scenario: Scenario) -> float:
     return scenario.sales.annual_salary_usd * scenario.time.horizon_days / 365.0
 
 
-def budget_splits(
-    scenario: Scenario, total_budget_usd: float, min_share: float = 0.0, max_share: float = 1.0
-) -> list[dict[str, Any]]:
-    """Every feasible split: ``reps``, ``marketing_share``, budgets and the scenario to run.
+#: Default most splits evaluated; more feasible headcounts are coarsened to evenly spaced ones.
+MAX_SPLITS = 41
+#: The largest headcount a scenario allows (``sales.headcount``).
+MAX_HEADCOUNT = 100_000
 
+
+def split_headcounts(
+    scenario: Scenario, total_budget_usd: float, min_share: float = 0.0, max_share: float = 1.0,
+    max_splits: int = MAX_SPLITS,
+) -> tuple[list[int], str]:
+    """The headcounts to evaluate and a sentence saying how they were chosen.
+
+    Every feasible whole headcount when there are at most ``max_splits``; otherwise
+    ``max_splits`` evenly spaced ones from the smallest to the largest feasible (both kept).
     Raises ``ValueError`` (naming the parameter) when no split is possible.
     """
     if not total_budget_usd > 0:
         raise ValueError(f"total budget: {total_budget_usd!r} is not allowed: must be > 0")
     if not 0.0 <= min_share <= max_share <= 1.0:
         raise ValueError(f"marketing share bounds: [{min_share}, {max_share}] is not allowed: need 0 <= min <= max <= 1")
+    if max_splits < 2:
+        raise ValueError(f"max splits: {max_splits!r} is not allowed: must be >= 2")
+    per_rep = rep_cost_usd(scenario)
+    if per_rep <= 0:
+        raise ValueError("sales.annual_salary_usd: 0 is not allowed here: reps must cost something to be budgeted")
+    # share = 1 - reps x per_rep / budget, so the share bounds are bounds on the headcount.
+    most = int(math.floor(total_budget_usd / per_rep + 1e-9))
+    high = min(most, int(math.floor((1.0 - min_share) * total_budget_usd / per_rep + 1e-9)))
+    low = max(0, int(math.ceil((1.0 - max_share) * total_budget_usd / per_rep - 1e-9)))
+    if low > high:
+        raise ValueError(
+            f"marketing share bounds [{min_share}, {max_share}]: no whole headcount fits; one rep costs "
+            f"${per_rep:,.0f} over the horizon ({per_rep / total_budget_usd:.1%} of the budget)"
+        )
+    if low > MAX_HEADCOUNT:
+        raise ValueError(
+            f"total budget: ${total_budget_usd:,.0f} needs at least {low:,} reps at these share bounds, more than "
+            f"the {MAX_HEADCOUNT:,} a scenario allows (sales.headcount); give a smaller budget or raise "
+            "--max-marketing-share")
+    notes = []
+    if high > MAX_HEADCOUNT:
+        notes.append(f"headcounts above {MAX_HEADCOUNT:,} (the limit of sales.headcount) are left out")
+        high = MAX_HEADCOUNT
+    count = high - low + 1
+    if count <= max_splits:
+        heads = list(range(low, high + 1))
+        how = f"every whole headcount from {low:,} to {high:,}"
+    else:
+        heads = sorted({int(round(low + i * (high - low) / (max_splits - 1))) for i in range(max_splits)})
+        how = (f"{len(heads)} evenly spaced headcounts from {low:,} to {high:,} (of {count:,} feasible; "
+               f"--max-splits sets how many)")
+    return heads, "; ".join([how, *notes])
+
+
+def budget_splits(
+    scenario: Scenario, total_budget_usd: float, min_share: float = 0.0, max_share: float = 1.0,
+    max_splits: int = MAX_SPLITS,
+) -> list[dict[str, Any]]:
+    """The splits to evaluate (:func:`split_headcounts`): ``reps``, ``marketing_share``, budgets
+    and the scenario to run.
+
+    Raises ``ValueError`` (naming the parameter) when no split is possible.
+    """
+    heads, _ = split_headcounts(scenario, total_budget_usd, min_share, max_share, max_splits)
     base_spend = channel_spend_usd(scenario)
     if base_spend <= 0:
         raise ValueError(
@@ -67,25 +120,15 @@ def budget_splits(
             "to scale; give the channels a budget"
         )
     per_rep = rep_cost_usd(scenario)
-    if per_rep <= 0:
-        raise ValueError("sales.annual_salary_usd: 0 is not allowed here: reps must cost something to be budgeted")
     splits = []
-    for reps in range(int(math.floor(total_budget_usd / per_rep + 1e-9)) + 1):
+    for reps in heads:
         sales_usd = reps * per_rep
         marketing_usd = total_budget_usd - sales_usd
-        share = marketing_usd / total_budget_usd
-        if not (min_share - 1e-12 <= share <= max_share + 1e-12):
-            continue
         variant = scale_marketing(scenario, marketing_usd / base_spend).with_overrides(
             {"sales.headcount": reps, "sales.plan": []}
         )
-        splits.append({"reps": reps, "marketing_share": share, "marketing_budget_usd": marketing_usd,
-                       "sales_budget_usd": sales_usd, "scenario": variant})
-    if not splits:
-        raise ValueError(
-            f"marketing share bounds [{min_share}, {max_share}]: no whole headcount fits; one rep costs "
-            f"${per_rep:,.0f} over the horizon ({per_rep / total_budget_usd:.1%} of the budget)"
-        )
+        splits.append({"reps": reps, "marketing_share": marketing_usd / total_budget_usd,
+                       "marketing_budget_usd": marketing_usd, "sales_budget_usd": sales_usd, "scenario": variant})
     return splits
 
 
@@ -131,13 +174,14 @@ def optimize_split(
     workers: int | None = None,
     progress: bool = False,
     executor: Executor | None = None,
+    max_splits: int = MAX_SPLITS,
 ) -> SplitResult:
     """Evaluate every feasible split on common seeds and pick the one with the highest expected profit."""
     from sim.running.executors import run_tasks
 
     if replications < 1:
         raise ValueError(f"replications: {replications!r} is not allowed: must be >= 1")
-    splits = budget_splits(scenario, total_budget_usd, min_share, max_share)
+    splits = budget_splits(scenario, total_budget_usd, min_share, max_share, max_splits)
     tasks = [dict(scenario=s["scenario"], seed=seed, replication=r) for s in splits for r in range(replications)]
     runs = run_tasks(profit_of_run, tasks, workers=workers, executor=executor, progress=progress,
                      desc="splits x replications")

@@ -164,7 +164,11 @@ def payback_day(roi: np.ndarray) -> int | None:
     return int(hit[0]) if hit.size else None
 
 
-def _kpi(mean: Any, low: Any = None, high: Any = None) -> dict[str, float | None]:
+_SAME = object()
+
+
+def _kpi(mean: Any, low: Any = _SAME, high: Any = _SAME) -> dict[str, float | None]:
+    """A KPI row; bounds not given equal the mean, bounds given as ``None`` stay missing."""
     def clean(v):
         if v is None:
             return None
@@ -172,7 +176,7 @@ def _kpi(mean: Any, low: Any = None, high: Any = None) -> dict[str, float | None
         return v if math.isfinite(v) else None
 
     m = clean(mean)
-    return {"mean": m, "low": clean(low) if low is not None else m, "high": clean(high) if high is not None else m}
+    return {"mean": m, "low": m if low is _SAME else clean(low), "high": m if high is _SAME else clean(high)}
 
 
 # ---------------------------------------------------------------------- the analysis
@@ -188,7 +192,9 @@ class RoiResult:
     kpis : ``kpi, mean, low, high`` at the horizon (ROI, payback days, marginal ROI, interaction, ...).
     attribution : ``function, method, gross_profit_usd_*, roi_*, credit_vs_incremental``: each
         heuristic beside the incremental truth (method ``incremental``).
-    payback : function -> ``{mean, low, high}`` payback day (``None``: not within the horizon).
+    payback : function -> ``{mean, low, high, absent}`` payback day (``None``: not within the horizon,
+        or, for the bounds of one replication, no interval); ``absent``: the function cost nothing,
+        so it has no ROI and no payback.
     """
 
     scenario: Scenario
@@ -258,7 +264,13 @@ def roi_analysis(
         add(f, "daily_incremental_gross_profit_usd", daily)
         roi = incremental_roi(incremental[f], costs[f])
         mean, low, high = add(f, "roi", roi)
-        payback[f] = {"mean": payback_day(mean), "low": payback_day(high), "high": payback_day(low)}
+        # A bound that is not reached stays None ("never"), it is not replaced by the mean; with
+        # one replication there are no bands (None, "n/a"); a function that never cost anything
+        # has no ROI at all ("absent", not "never").
+        absent = bool(np.isnan(mean).all())
+        single = replications == 1
+        payback[f] = {"mean": payback_day(mean), "low": None if single else payback_day(high),
+                      "high": None if single else payback_day(low), "absent": absent}
         kpis.append({"kpi": f"{f}_roi", **_kpi(mean[-1], low[-1], high[-1])})
         kpis.append({"kpi": f"{f}_payback_day", **_kpi(*(payback[f][k] for k in ("mean", "low", "high")))})
         kpis.append({"kpi": f"{f}_cost_usd", **_kpi(*(v[-1] for v in interval(costs[f])))})
@@ -305,6 +317,13 @@ def roi_analysis(
             rows.append({"function": f, "method": method, **_money_roi(value, roi), "credit_vs_incremental": ratio})
             kpis.append({"kpi": f"{f}_attributed_roi_{method}", **_kpi(roi[0], roi[1], roi[2])})
     attribution = pd.DataFrame(rows)
+    kpi_table = pd.DataFrame(kpis, columns=["kpi", "mean", "low", "high"])
+    timeline = pd.concat(frames, ignore_index=True)
+    if replications == 1:
+        # One replication has no interval: n/a, never a zero-width "95% interval".
+        for table, columns in ((kpi_table, ["low", "high"]), (timeline, ["low", "high"]),
+                               (attribution, [c for c in attribution if c.endswith(("_low", "_high"))])):
+            table[columns] = np.nan
 
     timeseries = None
     if full[0].timeseries is not None:
@@ -316,8 +335,8 @@ def roi_analysis(
         scenario=scenario,
         seed=int(seed),
         replications=replications,
-        timeline=pd.concat(frames, ignore_index=True),
-        kpis=pd.DataFrame(kpis, columns=["kpi", "mean", "low", "high"]),
+        timeline=timeline,
+        kpis=kpi_table,
         attribution=attribution,
         payback=payback,
         timeseries=timeseries,

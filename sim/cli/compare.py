@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.options import UsageError, add_run_options, load_scenario, options_text
+from sim.cli.options import UsageError, add_run_options, load_scenario, options_text, prepare_out_dir
 
 __all__ = ["register"]
 
@@ -18,7 +18,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 1:
         raise UsageError("compare: give at least one scenario file")
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
-    out = Path(args.out)
+    out = prepare_out_dir(args.out)
     results = compare(scenarios, seed=args.seed, replications=args.replications, workers=args.workers,
                       progress=not args.quiet)
     command = "marketsim compare " + " ".join(args.scenarios) + options_text(args)

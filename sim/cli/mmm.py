@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.cli.options import WORKERS_HELP, add_scenario_options, load_scenario, parse_overrides
+from sim.cli.options import (
+    WORKERS_HELP,
+    add_scenario_options,
+    check_out_file,
+    load_scenario,
+    nonnegative_int,
+    parse_overrides,
+    positive_int,
+)
+from sim.formatting import money, number, plural
 from sim.scenario.schema import Scenario, ScenarioError
 
 __all__ = ["register"]
@@ -27,27 +36,38 @@ def _load(source: str, overrides: list[str], seed: int | None) -> tuple[Scenario
         return scenario, int(info["seed"] if seed is None else seed), None
     if not path.exists():
         raise ScenarioError(f"{source}: no such run folder or scenario file")
+    if seed is not None and seed < 0:
+        raise ScenarioError(f"--seed {seed}: must be >= 0")
     return load_scenario(source, overrides), int(seed or 0), None
+
+
+#: Realizations behind the expected ROAS columns by default.
+DEFAULT_REPLICATIONS = 20
 
 
 def _cmd_export(args) -> int:
     from sim.analysis.mmm import export_mmm
 
+    out = check_out_file(args.out, suffix=".csv")
     scenario, seed, _ = _load(args.source, args.overrides, args.seed)
-    if args.replications < 1:
-        raise ScenarioError(f"--replications {args.replications}: must be >= 1")
-    paths = export_mmm(scenario, args.out, seed=seed, replication=args.replication, workers=args.workers,
+    paths = export_mmm(scenario, out, seed=seed, replication=args.replication, workers=args.workers,
                        progress=not args.quiet, replications=args.replications)
     if not args.quiet:
         data = pd.read_csv(paths[0])
         truth = pd.read_csv(paths[1])
         spend = [c for c in data.columns if c.startswith("spend_")]
-        cv = (data[spend].std() / data[spend].mean()).round(2).to_dict()
-        print(f"{scenario.name}: {len(data)} weeks, seed {seed}, replication {args.replication}")
+        cv = (data[spend].std() / data[spend].mean()).to_dict()
+        print(f"{scenario.name}: {plural(len(data), 'week')}, seed {seed}, realization {args.replication}, "
+              f"truth over {plural(args.replications, 'realization')}")
         print("week-to-week variation of spend (coefficient of variation): "
-              + ", ".join(f"{k.removeprefix('spend_')} {v}" for k, v in cv.items()))
-        with pd.option_context("display.float_format", lambda v: f"{v:,.3g}", "display.width", 140):
-            print(truth.to_string(index=False))
+              + ", ".join(f"{k.removeprefix('spend_')} {number(v)}" for k, v in cv.items()))
+        for _, row in truth.iterrows():
+            text = (f"  {row['channel']:<14} spend {money(row['spend_usd']):>8}  incremental bookings "
+                    f"{money(row['incremental_bookings_usd']):>8}  ROAS {number(row['roas'])}")
+            if "expected_roas" in truth:
+                text += (f"  expected ROAS {number(row['expected_roas'])} [{number(row['expected_roas_low'])}, "
+                         f"{number(row['expected_roas_high'])}], one realization +-{number(row['roas_realization_sd'])}")
+            print(text)
         print("wrote " + ", ".join(str(p) for p in paths))
     return 0
 
@@ -61,10 +81,12 @@ def register(subparsers) -> None:
     p.add_argument("source", metavar="RUN_OR_SCENARIO", help="a `marketsim run` output folder or a scenario file")
     p.add_argument("--out", required=True, help="CSV file for the weekly data, e.g. mmm/data.csv")
     add_scenario_options(p, seed=False)
-    p.add_argument("--seed", type=int, default=None, help="root seed (default: the run's, or 0)")
-    p.add_argument("--replication", type=int, default=0, help="which replication of the seed (default 0)")
-    p.add_argument("--replications", type=int, default=1,
-                   help="realizations for the expected contribution columns (default 1: this realization only)")
-    p.add_argument("--workers", type=int, default=None, help=WORKERS_HELP)
+    p.add_argument("--seed", type=nonnegative_int, default=None, help="root seed, >= 0 (default: the run's, or 0)")
+    p.add_argument("--realization", "--replication", dest="replication", type=nonnegative_int, default=0,
+                   metavar="R", help="which replication of the seed the CSV shows (default 0)")
+    p.add_argument("--replications", type=positive_int, default=DEFAULT_REPLICATIONS,
+                   help="realizations averaged for the expected_roas columns and their 95%% interval "
+                        f"(default {DEFAULT_REPLICATIONS}; 1: this realization only)")
+    p.add_argument("--workers", type=positive_int, default=None, help=WORKERS_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress or summary")
     p.set_defaults(func=_cmd_export)

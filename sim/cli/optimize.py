@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from sim.cli.options import UsageError, add_run_options, load_scenario
+from sim.cli.options import UsageError, add_run_options, load_scenario, positive_int, prepare_out_dir
+from sim.formatting import plural
 
 __all__ = ["register"]
 
@@ -21,19 +21,30 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     from sim.plots.roi import plot_response_curve
     from sim.report.text import format_split
 
+    from sim.analysis.optimize import split_headcounts
+
     scenario = load_scenario(args.scenario, args.overrides)
-    if scenario.sales.plan and not args.quiet:
-        print("note: the headcount plan is replaced by a constant headcount in every split")
+    if args.max_splits < 2:
+        raise UsageError(f"--max-splits {args.max_splits}: must be >= 2 (the two ends of the range)")
+    out = prepare_out_dir(args.out)
+    try:
+        heads, how = split_headcounts(scenario, args.total_budget, args.min_marketing_share,
+                                      args.max_marketing_share, args.max_splits)
+    except ValueError as exc:
+        raise UsageError(f"--total-budget {args.total_budget:g}: {exc}") from None
+    if not args.quiet:
+        if scenario.sales.plan:
+            print("note: the headcount plan is replaced by a constant headcount in every split")
+        print(f"optimize: {plural(len(heads), 'split')} ({how}) x {plural(args.replications, 'replication')} = "
+              f"{plural(len(heads) * args.replications, 'run')}")
     try:
         result = optimize_split(
             scenario, args.total_budget, seed=args.seed, replications=args.replications,
             min_share=args.min_marketing_share, max_share=args.max_marketing_share,
-            workers=args.workers, progress=not args.quiet,
+            workers=args.workers, progress=not args.quiet, max_splits=args.max_splits,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     result.curve.to_csv(out / "response_curve.csv", index=False)
     (out / "response_curve.png").write_bytes(figure_png(plot_response_curve(result)))
     best = {k: (v.item() if hasattr(v, "item") else v) for k, v in result.best.items()}
@@ -78,5 +89,8 @@ def register(subparsers) -> None:
     p.add_argument("--min-marketing-share", type=_share, default=0.0, help="lower bound of the marketing share (0-1)")
     p.add_argument("--max-marketing-share", type=_share, default=1.0, help="upper bound of the marketing share (0-1)")
     p.add_argument("--out", default="reports/split", help="output folder (default reports/split)")
+    p.add_argument("--max-splits", type=positive_int, default=41,
+                   help="most headcounts evaluated (default 41); with more feasible ones, evenly spaced "
+                        "headcounts from the smallest to the largest are run")
     add_run_options(p, replications=10)
     p.set_defaults(func=_cmd_optimize)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Sequence
+import errno
+import os
+from pathlib import Path
+from typing import Any, Iterable, Sequence
 
 from sim.scenario.schema import Scenario, parse_override
 
 __all__ = [
     "UsageError",
+    "check_out_file",
+    "clear_stale",
+    "prepare_out_dir",
     "add_run_options",
     "add_scenario_options",
     "load_scenario",
@@ -58,7 +64,7 @@ def add_scenario_options(parser: argparse.ArgumentParser, seed: bool = True) -> 
         help="override a scenario key, e.g. --set sales.headcount=12 (repeatable; the value is read as TOML)",
     )
     if seed:
-        parser.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+        parser.add_argument("--seed", type=nonnegative_int, default=0, help="root random seed, >= 0 (default 0)")
 
 
 def add_run_options(parser: argparse.ArgumentParser, replications: int) -> None:
@@ -84,3 +90,62 @@ def options_text(args: argparse.Namespace) -> str:
     parts = [f" --replications {args.replications}", f" --seed {args.seed}"]
     parts += [f" --set {o}" for o in args.overrides]
     return "".join(parts) + f" --out {args.out}"
+
+
+def _writable_dir(folder: Path, option: str, shown: Path) -> None:
+    """Create ``folder`` (and parents) and write a probe file in it; a user error if impossible."""
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"{option} {shown}: {parent} is a file, not a folder; give a folder path")
+            break
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".marketsim-write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+                  errno.EROFS: "read-only file system"}.get(exc.errno, exc.strerror or str(exc))
+        raise UsageError(f"{option} {shown}: cannot write there ({reason}); give a folder you can write to") from None
+
+
+def prepare_out_dir(out: str | Path, option: str = "--out") -> Path:
+    """Check an output folder before any work: it is a folder (or can be created) and writable.
+
+    Called before running, so a bad ``--out`` fails in a second with exit status 2 instead of
+    losing the results after every simulation ran.
+    """
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {path}: is an existing file; give a folder (it is created if needed)")
+    _writable_dir(path, option, path)
+    return path
+
+
+def check_out_file(out: str | Path, option: str = "--out", suffix: str | None = None) -> Path:
+    """Check an output file before any work: not a folder, its folder creatable and writable."""
+    path = Path(out)
+    if suffix and path.suffix != suffix:
+        raise UsageError(f"{option} {path}: must end in {suffix}")
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a folder; give a file name, e.g. {path / ('data' + (suffix or ''))}")
+    _writable_dir(path.parent if str(path.parent) else Path("."), option, path)
+    return path
+
+
+def clear_stale(out: Path, owned: Iterable[str], written: Iterable[str]) -> list[str]:
+    """Remove the files this command owns in ``out`` that this run did not write (left by an
+    earlier run with other options, e.g. journeys.csv or charts); return their names.
+
+    Called after the new files are written, so nothing is lost if the run fails; files the
+    command does not own are never touched.
+    """
+    keep = set(written)
+    removed = []
+    for name in owned:
+        target = out / name
+        if name not in keep and target.is_file():
+            target.unlink()
+            removed.append(name)
+    return removed

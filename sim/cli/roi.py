@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.cli.options import add_run_options, load_scenario, options_text
+from sim.cli.options import add_run_options, load_scenario, options_text, prepare_out_dir
 
 __all__ = ["register"]
 
@@ -15,9 +15,9 @@ def _cmd_roi(args) -> int:
     from sim.report.text import format_roi
 
     scenario = load_scenario(args.scenario, args.overrides)
+    out = prepare_out_dir(args.out)
     result = analyse(scenario, seed=args.seed, replications=args.replications, marginal=not args.no_marginal,
                      workers=args.workers, progress=not args.quiet)
-    out = Path(args.out)
     written = write_roi(out, result, command=f"marketsim roi {args.scenario}" + options_text(args),
                         source=args.scenario)
     if not args.quiet:
@@ -29,7 +29,7 @@ def _cmd_roi(args) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "roi", help="incremental, marginal and attributed ROI of marketing and sales over time",
-        description="Run a scenario with and without each function (and with +10%% of each) on common seeds; "
+        description="Run a scenario with and without each function (and with +10% of each) on common seeds; "
                     "write ROI timelines, payback days, attribution vs incremental truth and report.html.",
     )
     p.add_argument("scenario", help="scenario file (TOML)")

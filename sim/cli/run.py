@@ -11,6 +11,8 @@ from sim.cli.options import (
     WORKERS_HELP,
     UsageError,
     add_scenario_options,
+    clear_stale,
+    prepare_out_dir,
     load_scenario,
     nonnegative_int,
     positive_int,
@@ -27,7 +29,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     if args.engine == "reference" and args.trace:
         raise UsageError("--trace: journeys are recorded by the fast engine only; drop --trace or use --engine fast")
-    out = Path(args.out) if args.out else Path("runs") / Path(args.scenario).stem
+    out = prepare_out_dir(Path(args.out) if args.out else Path("runs") / Path(args.scenario).stem)
     result = run(
         scenario, seed=args.seed, replications=args.replications, trace=args.trace,
         progress=not args.quiet, engine=args.engine, workers=args.workers,
@@ -37,15 +39,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from sim.report.charts import write_run_charts
 
         write_run_charts(result, out)
+    written = ["timeseries.csv", "summary.json", "run.json", "deals.csv"]
+    if args.trace:
+        written.append("journeys.csv")
+    if not args.no_plots:
+        written += ["funnel.png", "economics.png"]
+    removed = clear_stale(out, RUN_FILES, written)
     if not args.quiet:
         print(format_summary(result.summary, scenario.name, args.replications))
-        written = ["timeseries.csv", "summary.json", "run.json", "deals.csv"]
-        if args.trace:
-            written.append("journeys.csv")
-        if not args.no_plots:
-            written += ["funnel.png", "economics.png"]
         print(f"\nwrote {out}/: " + ", ".join(written))
+        if removed:
+            print(f"removed from an earlier run: {', '.join(removed)}")
     return 0
+
+
+#: Every file ``marketsim run`` may write: a reused --out keeps none of them from an earlier run.
+RUN_FILES = ("timeseries.csv", "summary.json", "run.json", "deals.csv", "journeys.csv", "funnel.png", "economics.png")
 
 
 def _register_run(sub) -> None:
@@ -82,7 +91,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _register_validate(sub) -> None:
-    p = sub.add_parser("validate", help="check scenario files without running them")
+    p = sub.add_parser("validate", help="check scenario files without running them",
+                       description="Read and validate each scenario file (all of them, even after one fails); "
+                                   "print a one-line summary per good file and every problem of a bad one. "
+                                   "Exit status 2 if any file is invalid.")
     p.add_argument("scenarios", nargs="+", help="scenario files (TOML)")
     add_scenario_options(p, seed=False)
     p.set_defaults(func=_cmd_validate)
@@ -92,14 +104,19 @@ def _cmd_keys(args: argparse.Namespace) -> int:
     from sim.scenario.keys import reference_markdown, scenario_keys
 
     if args.json:
-        print(json.dumps(scenario_keys(), indent=1))
+        # Plain values in JSON: the backticks are Markdown for the table only.
+        rows = [{k: v.replace("`", "") if isinstance(v, str) else v for k, v in row.items()}
+                for row in scenario_keys()]
+        print(json.dumps(rows, indent=1))
     else:
         print(reference_markdown(), end="")
     return 0
 
 
 def _register_keys(sub) -> None:
-    p = sub.add_parser("keys", help="print every scenario key with its type, default and meaning")
+    p = sub.add_parser("keys", help="print every scenario key with its type, default and meaning",
+                       description="Print every scenario key with its type, default, allowed range and meaning "
+                                   "(the table of docs/scenario-reference.md), or as JSON.")
     p.add_argument("--json", action="store_true", help="as JSON instead of a Markdown table")
     p.set_defaults(func=_cmd_keys)
 

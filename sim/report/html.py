@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import pandas as pd
 
-from sim.formatting import number
+from sim.formatting import ABSENT, MISSING, number
+from sim.report.text import payback_text
 from sim.report.charts import figure_png
 
 if TYPE_CHECKING:
@@ -45,9 +46,17 @@ class _Html:
         return self.markup
 
 
-def _kpi_cell(mean, low, high) -> str | _Html:
+def _kpi_cell(mean, low, high, kpi: str = "", result: "RoiResult | None" = None) -> str | _Html:
+    """A KPI with its interval; a payback day reads "never" when not reached (bounds too),
+    "absent" when the function cost nothing; an interval of one replication reads n/a."""
+    if result is not None and kpi.endswith("_payback_day"):
+        text = payback_text(result.payback[kpi.removesuffix("_payback_day")], result.replications)
+        head, _, bounds = text.partition(" [")
+        return _Html(html.escape(head) + (f"<br><small>[{html.escape(bounds)}</small>" if bounds else ""))
     if mean is None or pd.isna(mean):
-        return "absent"
+        return ABSENT
+    if result is not None and result.replications == 1:
+        return _Html(f"{_fmt(mean)}<br><small>[{MISSING}]</small>")
     if low is None or pd.isna(low) or (low == mean and high == mean):
         return _fmt(mean)
     return _Html(f"{_fmt(mean)}<br><small>[{_fmt(low)}, {_fmt(high)}]</small>")
@@ -125,9 +134,9 @@ def _payback_text(results: dict[str, "RoiResult"]) -> str:
             if roi["mean"] is None:
                 parts.append(f"{f}: no cost, ROI absent")
                 continue
-            when = "does not pay back within the horizon" if p["mean"] is None else (
-                f"pays back on day {p['mean']} ({r.timeline['date'].iloc[p['mean']]:%Y-%m-%d}; interval "
-                f"{p['low'] if p['low'] is not None else '—'}–{p['high'] if p['high'] is not None else 'never'})")
+            text = payback_text(p, r.replications)
+            when = f"does not pay back within the horizon ({text})" if p["mean"] is None else (
+                f"pays back on {text} ({r.timeline['date'].iloc[p['mean']]:%Y-%m-%d})")
             parts.append(f"{f} {when}, ROI at the horizon {roi['mean']:+.2f}")
         items.append(f"<li><b>{html.escape(name)}</b>: " + "; ".join(parts) + "</li>")
     return "<ul>" + "".join(items) + "</ul>"
@@ -156,7 +165,8 @@ def write_comparison(
     }
     for name, png in pngs.items():
         (out / name).write_bytes(png)
-    wide = table.assign(cell=[_kpi_cell(m, lo, hi) for m, lo, hi in zip(table["mean"], table["low"], table["high"])])
+    wide = table.assign(cell=[_kpi_cell(m, lo, hi, k, results[name]) for name, k, m, lo, hi in
+                              zip(table["scenario"], table["kpi"], table["mean"], table["low"], table["high"])])
     wide = wide.pivot(index="kpi", columns="scenario", values="cell").reindex(table["kpi"].unique())
     wide = wide[list(results)].reset_index()
     diffs = scenario_differences({name: r.scenario for name, r in results.items()})
@@ -210,18 +220,19 @@ def write_roi(out: str | Path, result: "RoiResult", command: str = "", source: s
     }
     for file, png in pngs.items():
         (out / file).write_bytes(png)
-    kpis = result.kpis.assign(value=[_kpi_cell(m, lo, hi) for m, lo, hi in
-                                     zip(result.kpis["mean"], result.kpis["low"], result.kpis["high"])])
+    kpis = result.kpis.assign(value=[_kpi_cell(m, lo, hi, k, result) for k, m, lo, hi in
+                                     zip(result.kpis["kpi"], result.kpis["mean"], result.kpis["low"],
+                                         result.kpis["high"])])
     marginal = "".join(
         f"<li>{f}: {html.escape(m['change'])} = +${m['extra_cost_usd']:,.0f} of {f} cost "
         f"({(m['extra_cost_share'] or 0):.1%})</li>" for f, m in result.marginal.items()
     )
     attribution = result.attribution.copy()
     attribution["gross_profit_usd"] = [
-        _kpi_cell(m, lo, hi) for m, lo, hi in
+        _kpi_cell(m, lo, hi, result=result) for m, lo, hi in
         zip(attribution["gross_profit_usd"], attribution["gross_profit_usd_low"], attribution["gross_profit_usd_high"])
     ]
-    attribution["roi"] = [_kpi_cell(m, lo, hi) for m, lo, hi in
+    attribution["roi"] = [_kpi_cell(m, lo, hi, result=result) for m, lo, hi in
                           zip(attribution["roi"], attribution["roi_low"], attribution["roi_high"])]
     attribution = attribution[["function", "method", "gross_profit_usd", "roi", "credit_vs_incremental"]]
     sections = [
@@ -229,11 +240,12 @@ def write_roi(out: str | Path, result: "RoiResult", command: str = "", source: s
         ("Payback and ROI", _payback_text({name: result})),
         ("ROI timelines", _image(pngs["roi.png"], "ROI timelines")),
         ("KPIs at the horizon (mean, [95% interval])", _table(kpis[["kpi", "value"]])),
-        ("Marginal ROI: what the next increment buys",
-         f"<p>Each function's budget raised against the full scenario, on the same seeds:</p><ul>{marginal}</ul>"
-         "<p class=\"note\">Marginal ROI = (extra gross profit - extra cost of the function) / extra cost of the "
-         "function. A headcount is whole: +10% of reps is rounded to whole reps (at least one); a fractional "
-         "headcount would be a mix of the two neighbouring headcounts and give the same ratio.</p>"),
+        *([("Marginal ROI: what the next increment buys",
+            f"<p>Each function's budget raised against the full scenario, on the same seeds:</p><ul>{marginal}</ul>"
+            "<p class=\"note\">Marginal ROI = (extra gross profit - extra cost of the function) / extra cost of the "
+            "function. A headcount is whole: +10% of reps is rounded to whole reps (at least one); a fractional "
+            "headcount would be a mix of the two neighbouring headcounts and give the same ratio.</p>")]
+          if result.marginal else []),
         ("Attributed vs incremental", _image(pngs["attribution.png"], "attribution") + _table(attribution)
          + "<p class=\"note\">credit_vs_incremental = gross profit a heuristic credits to the function / its "
            "incremental gross profit (above 1: the heuristic over-credits).</p>"),

@@ -5,13 +5,34 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.analysis.roi import FUNCTIONS, METHODS
-from sim.formatting import number
+from sim.formatting import ABSENT, MISSING, NEVER, day, number, plural, signed
 
 if TYPE_CHECKING:
     from sim.analysis.optimize import SplitResult
     from sim.analysis.roi import RoiResult
 
-__all__ = ["format_benchmarks", "format_comparison", "format_roi", "format_split", "format_summary"]
+__all__ = ["format_benchmarks", "format_comparison", "format_roi", "format_split", "format_summary", "interval_text", "payback_text"]
+
+
+def interval_text(mean, low, high, fmt=number, missing: str = MISSING, bound_missing: str = MISSING) -> str:
+    """``mean [low, high]``; ``missing`` without a mean, ``mean [n/a]`` without bounds (one replication)."""
+    if mean is None:
+        return missing
+    if low is None and high is None and bound_missing == MISSING:
+        return f"{fmt(mean)} [{MISSING}]"
+    return f"{fmt(mean)} [{fmt(low) if low is not None else bound_missing}, " \
+           f"{fmt(high) if high is not None else bound_missing}]"
+
+
+def payback_text(pay: dict, replications: int) -> str:
+    """``day 267 [207, never]``; ``never [201, never]``; ``absent`` (the function cost nothing);
+    ``day 267 [n/a]`` (one replication, no interval)."""
+    if pay.get("absent"):
+        return ABSENT
+    head = NEVER if pay["mean"] is None else f"day {day(pay['mean'])}"
+    if replications == 1:
+        return f"{head} [{MISSING}]"
+    return f"{head} [{day(pay['low'])}, {day(pay['high'])}]"
 
 
 def format_summary(summary: dict, name: str, replications: int) -> str:
@@ -28,10 +49,10 @@ def format_summary(summary: dict, name: str, replications: int) -> str:
         if isinstance(value, dict):
             if value.get("mean") is None:
                 return "n/a"
-            return f"{number(value['mean'])}  [{number(value['low'])}, {number(value['high'])}]"
+            return interval_text(value["mean"], value["low"], value["high"])
         return number(value)
 
-    title = f"{name}" + (f" ({replications} replications: mean [95% interval])" if replications > 1 else "")
+    title = f"{name}" + (f" ({plural(replications, 'replication')}: mean [95% interval])" if replications > 1 else "")
     lines = [title, "=" * len(title)]
     for section, keys in picks.items():
         lines.append(section)
@@ -43,51 +64,41 @@ def format_summary(summary: dict, name: str, replications: int) -> str:
 
 def format_roi(result: "RoiResult") -> str:
     """Text summary: ROI, payback, marginal and attributed ROI per function."""
-    def cell(kpi: str, fmt: str = "{:+.2f}") -> str:
+    def cell(kpi: str, fmt=signed) -> str:
         try:
             k = result.kpi(kpi)
         except KeyError:
-            return "n/a"
-        if k["mean"] is None:
-            return "absent"
-        return f"{fmt.format(k['mean'])} [{fmt.format(k['low'])}, {fmt.format(k['high'])}]"
+            return MISSING
+        return interval_text(k["mean"], k["low"], k["high"], fmt, missing=ABSENT)
 
-    title = f"{result.scenario.name}: ROI per function ({result.replications} replications, seed {result.seed})"
+    title = (f"{result.scenario.name}: ROI per function ({plural(result.replications, 'replication')}, "
+             f"seed {result.seed})")
     lines = [title, "=" * len(title)]
     for f in FUNCTIONS:
-        pay = result.payback[f]
-        when = "not within horizon" if pay["mean"] is None else (
-            f"day {pay['mean']} [{pay['low']}, {pay['high'] if pay['high'] is not None else 'never'}]")
         lines.append(f"{f}")
         lines.append(f"  incremental ROI at horizon     {cell(f'{f}_roi')}")
-        lines.append(f"  payback                        {when}")
-        lines.append(f"  marginal ROI                   {cell(f'{f}_marginal_roi')}")
+        lines.append(f"  payback                        {payback_text(result.payback[f], result.replications)}")
+        if f"{f}_marginal_roi" in set(result.kpis["kpi"]):
+            lines.append(f"  marginal ROI                   {cell(f'{f}_marginal_roi')}")
         for method in METHODS:
             lines.append(f"  attributed ROI {method:<16}{cell(f'{f}_attributed_roi_{method}')}")
-    lines.append(f"interaction (gross profit)       {cell('interaction_gross_profit_usd', '{:,.0f}')}")
+    lines.append(f"interaction (gross profit)       {cell('interaction_gross_profit_usd', lambda v: f'{v:,.0f}')}")
     return "\n".join(lines)
 
 
 def format_comparison(results: dict[str, "RoiResult"]) -> str:
     """Short text table: ROI at the horizon and payback day of each function, per scenario."""
-    lines = [f"{'scenario':<24}{'marketing ROI':>24}{'payback':>10}{'sales ROI':>24}{'payback':>10}"]
+    lines = [f"{'scenario':<24}{'marketing ROI':>24}{'payback':>24}{'sales ROI':>24}{'payback':>24}"]
 
     def roi(result, f):
         k = result.kpi(f"{f}_roi")
-        if k["mean"] is None:
-            return "absent"
-        return f"{k['mean']:+.2f} [{k['low']:+.2f}, {k['high']:+.2f}]"
-
-    def pay(result, f):
-        day = result.payback[f]["mean"]
-        return "never" if day is None else f"day {day}"
+        return interval_text(k["mean"], k["low"], k["high"], signed, missing=ABSENT)
 
     for name, result in results.items():
-        lines.append(f"{name:<24}{roi(result, 'marketing'):>24}{pay(result, 'marketing'):>10}"
-                     f"{roi(result, 'sales'):>24}{pay(result, 'sales'):>10}")
+        pay = {f: payback_text(result.payback[f], result.replications) for f in FUNCTIONS}
+        lines.append(f"{name:<24}{roi(result, 'marketing'):>24}{pay['marketing']:>24}"
+                     f"{roi(result, 'sales'):>24}{pay['sales']:>24}")
     return "\n".join(lines)
-
-
 
 
 def format_split(result: "SplitResult") -> str:

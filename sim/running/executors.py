@@ -20,8 +20,10 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import warnings
 from abc import ABC, abstractmethod
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 __all__ = [
@@ -229,11 +231,29 @@ def run_tasks(
     if executor is None:
         executor = local_executor(workers, len(tasks))
     out: list[Any] = [None] * len(tasks)
+    finished = [False] * len(tasks)
     bar = tqdm(total=len(tasks), desc=desc, unit=unit, disable=not progress, delay=0.5)
     try:
-        for index, result in executor.imap_unordered(_call, tasks):
-            out[index] = result
-            bar.update(1)
+        done = 0
+        try:
+            for index, result in executor.imap_unordered(_call, tasks):
+                out[index] = result
+                finished[index] = True
+                done += 1
+                bar.update(1)
+        except BrokenProcessPool:
+            # The workers died while starting: most often a plain script that calls the library
+            # at its top level without `if __name__ == "__main__":` (each worker imports the
+            # script again). The results do not depend on where a task runs, so finish here.
+            warnings.warn(
+                "worker processes could not start (a script without `if __name__ == \"__main__\":`?); "
+                f"running the remaining {len(tasks) - done} tasks in this process",
+                RuntimeWarning, stacklevel=2,
+            )
+            for task in tasks:
+                if not finished[task[0]]:
+                    out[task[0]] = _call(task)[1]
+                    bar.update(1)
         return out
     finally:
         bar.close()

@@ -361,6 +361,8 @@ def load_toml_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, 
     path = Path(path)
     if not path.exists():
         raise ScenarioError(f"{path}: no such scenario file")
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder; give a scenario file (TOML)")
     resolved = path.resolve()
     if resolved in _seen:
         chain = " -> ".join(str(p) for p in (*_seen, resolved))
@@ -369,6 +371,10 @@ def load_toml_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, 
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a text file (not UTF-8); give a scenario file (TOML)") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -404,6 +410,7 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> di
         parts = dotted.split(".")
         if any(not p for p in parts):
             raise ScenarioError(f"{dotted}: not a valid dotted key")
+        _check_named_entry(out, dotted, parts)
         node = out
         for i, part in enumerate(parts[:-1]):
             child = node.get(part)
@@ -415,6 +422,29 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> di
             node = child
         node[parts[-1]] = value
     return out
+
+
+#: Tables whose keys are names the scenario chooses: (path, what one entry is).
+_NAMED_TABLES = ((("channels",), "channel"), (("market", "segments"), "segment"))
+
+
+def _check_named_entry(data: Mapping[str, Any], dotted: str, parts: list[str]) -> None:
+    """An override of ``channels.NAME.key`` or ``market.segments.NAME.key`` must name an entry
+    that exists: a misspelt name would otherwise create a new, incomplete entry and the error
+    would blame one of its missing keys."""
+    for table, what in _NAMED_TABLES:
+        n = len(table)
+        if tuple(parts[:n]) != table or len(parts) <= n + 1:
+            continue
+        node: Any = data
+        for part in table:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        names = list(node) if isinstance(node, Mapping) else []
+        if parts[n] not in names:
+            known = ", ".join(names) if names else "none"
+            raise ScenarioError(
+                f"{dotted}: unknown {what} {parts[n]!r}; the scenario's {what}s are: {known} "
+                f"(a new {what} goes in the scenario file)")
 
 
 def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
