@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from sim.cli.options import UsageError, add_run_options, load_scenario, options_text, prepare_out_dir
 

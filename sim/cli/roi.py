@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from sim.cli.options import add_run_options, load_scenario, options_text, prepare_out_dir
 
