@@ -53,7 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
     except BrokenPipeError:
         # The reader went away (`marketsim keys --json | head`): not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)
