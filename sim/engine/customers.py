@@ -77,6 +77,66 @@ class Customers:
         self.counts[Stage.UNAWARE] = n
         self._decay_per_day = 0.5 ** (1.0 / memory_half_life_days)
         self.trace = None  # set by the model when journeys are recorded
+        # Keyed draws: a customer's own progress (stage changes so far, days in stage) keys them.
+        self.moves = np.zeros(n, dtype=np.int32)
+        # Alarm clocks: each customer's next check day in its stage (-1: none), and a calendar
+        # of who is due on each day. Set by :meth:`arm_alarms` (the model gives the rates).
+        self.alarm = np.full(n, -1, dtype=np.int32)
+        self.keys = None
+        self._alarm_bound = None  # (stage, segment) -> check probability per day
+        self._calendar: list[list[np.ndarray]] = []
+        self._due_day = -1
+        self._due = np.empty(0, dtype=np.int64)
+
+    # ------------------------------------------------------------------ alarm clocks
+    def arm_alarms(self, keys, bound: np.ndarray, horizon: int) -> None:
+        """Start the alarm clocks: ``bound[stage, segment]`` is each stage's daily check probability."""
+        self.keys = keys
+        self._alarm_bound = np.asarray(bound, dtype=np.float64)
+        self._calendar = [[] for _ in range(horizon)]
+        everyone = np.arange(self.n, dtype=np.int64)
+        self._schedule(everyone, 0, np.zeros(self.n, dtype=np.int64))
+
+    def _schedule(self, idx: np.ndarray, day: int, days_in_stage) -> None:
+        """Next check of ``idx`` in their current stage: a keyed geometric gap (>= 1 day)."""
+        if idx.size == 0 or self._alarm_bound is None:
+            return
+        from sim.engine.keyed import Kind
+
+        p = self._alarm_bound[self.stage[idx], self.segment_of(idx)]
+        when = day + self.keys.geometric(Kind.ALARM_GAP, idx, self.moves[idx], days_in_stage, p)
+        soon = when < len(self._calendar)
+        self.alarm[idx] = np.where(soon, when, -1)
+        idx, when = idx[soon], when[soon]
+        if idx.size == 0:
+            return
+        order = np.argsort(when, kind="stable")
+        idx, when = idx[order], when[order]
+        days, starts = np.unique(when, return_index=True)
+        for d, chunk in zip(days.tolist(), np.split(idx, starts[1:])):
+            self._calendar[d].append(chunk)
+
+    def due(self, day: int, *stages) -> tuple[np.ndarray, np.ndarray]:
+        """Customers in ``stages`` whose alarm rings today, and a keyed uniform in [0, 1) each.
+
+        Call :meth:`snooze` for those whose check changed nothing (a move re-arms by itself).
+        """
+        if self._due_day != day:
+            bucket = self._calendar[day] if 0 <= day < len(self._calendar) else []
+            self._due = np.unique(np.concatenate(bucket)) if bucket else np.empty(0, dtype=np.int64)
+            if day < len(self._calendar):
+                self._calendar[day] = []
+            self._due_day = day
+        idx = self._due
+        idx = idx[(self.alarm[idx] == day) & self.in_stage(idx, *stages)]
+        from sim.engine.keyed import Kind
+
+        u = self.keys.uniform(Kind.ALARM_CHECK, idx, self.moves[idx], day - self.stage_day[idx])
+        return idx, u
+
+    def snooze(self, idx: np.ndarray, day: int) -> None:
+        """Re-arm customers whose check today left them in their stage."""
+        self._schedule(idx, day, day - self.stage_day[idx])
 
     # ------------------------------------------------------------------ lookups
     def segment_of(self, idx: np.ndarray) -> np.ndarray:
@@ -115,6 +175,9 @@ class Customers:
                 self._neighbour_delta(idx[old == Stage.CUSTOMER], -1)
         self.stage[idx] = to
         self.stage_day[idx] = day
+        self.moves[idx] += 1
+        if self._alarm_bound is not None:
+            self._schedule(idx, day, 0)
         if self.trace is not None:
             self.trace.stage_change(idx, old, to, day, cause)
 
