@@ -138,6 +138,29 @@ def _norm_ppf(u):
         ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
 
 
+@njit(cache=True)
+def arm(root, kind, idx, moves, days_in_stage, day, stage, segment_start, bound, horizon, alarm):
+    """Set each customer's next check day: ``day`` + a keyed geometric gap at the daily check
+    probability of its stage and segment (``bound``); -1 when beyond the horizon or never."""
+    n_seg = segment_start.size
+    for i in range(idx.size):
+        c = idx[i]
+        s = 0
+        while s + 1 < n_seg and segment_start[s + 1] <= c:
+            s += 1
+        q = bound[stage[c], s]
+        if q <= 0.0:
+            alarm[c] = -1
+            continue
+        if q >= 1.0:
+            gap = 1.0
+        else:
+            u = _uniform(root, kind, c, moves[c], days_in_stage[i])
+            gap = 1.0 + np.floor(np.log1p(-u) / np.log1p(-q))
+        when = day + gap
+        alarm[c] = when if when < horizon else -1
+
+
 def root_key(seed: int, replication: int) -> np.uint64:
     """The run's 64-bit root key, from its seed and replication."""
     ss = np.random.SeedSequence(entropy=int(seed), spawn_key=(int(replication), 0x6B657965))

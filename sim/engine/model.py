@@ -19,7 +19,7 @@ from sim.engine.ledger import DayLedger
 from sim.engine.marketing import MarketingChannel
 from sim.engine.network import small_world
 from sim.engine.sales import SalesTeam
-from sim.engine.sampling import bernoulli_indices, daily_probability
+from sim.engine.sampling import daily_probability
 from sim.scenario.schema import NetworkKind, Purchase, Scenario, Segment
 
 __all__ = ["MarketModel", "SegmentTable", "stream"]
@@ -413,13 +413,6 @@ class MarketModel(mesa.Model):
         self.churned_by_won += np.bincount(c.won_by[idx], minlength=len(WON_BY))
         self.churned_today = idx.size
         c.move(idx, Stage.CHURNED, self.day, "churn")
-
-    def _candidates(self, rng: np.random.Generator, bound: float, *stages: Stage) -> tuple[np.ndarray, np.ndarray]:
-        """Customers drawn with probability ``bound`` and now in ``stages``, with uniforms in [0, bound)."""
-        idx = bernoulli_indices(rng, self.customers.n, bound)
-        u = rng.random(idx.size) * bound
-        keep = self.customers.in_stage(idx, *stages)
-        return idx[keep], u[keep]
 
     def account(self) -> None:
         """Close the day's ledger."""
