@@ -15,8 +15,8 @@ from sim import run
 #: sha256 of timeseries.csv (and deals.csv) for the small baseline, seed 11, by engine.
 PINNED = {
     "fast": {
-        "timeseries": "524cb25f92211d43a32ce7a68a64cb41d4cc4b7a4e10c776e202011df231d388",
-        "deals": "4af6c1f61b18e9fab3b394c1ae9d63659e622b5ae6cd96c7b9672336d5c85e44",
+        "timeseries": "0d52771dbb4c9c7924750cbb9a804063c9c559b34af9ea38d1a4109a1365078c",
+        "deals": "c4f801e9319da28ff6517119e7f49b5ce17492b0e648f9d91b188dac0765d6e9",
     },
     "reference": {
         "timeseries": "ed1ee6a5eb3ed4997bd50cb73998fb626bee20ad60c16ab822107935061729e3",

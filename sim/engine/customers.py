@@ -77,6 +77,56 @@ class Customers:
         self.counts[Stage.UNAWARE] = n
         self._decay_per_day = 0.5 ** (1.0 / memory_half_life_days)
         self.trace = None  # set by the model when journeys are recorded
+        # Keyed draws: a customer's own progress (stage changes so far, days in stage) keys them.
+        self.moves = np.zeros(n, dtype=np.int32)
+        # Alarm clocks: each customer's next check day in its stage (-1: none).
+        # Set by :meth:`arm_alarms` (the model gives the rates).
+        self.alarm = np.full(n, -1, dtype=np.int32)
+        self.keys = None
+        self._alarm_bound = None  # (stage, segment) -> check probability per day
+        self._horizon = 0
+        self._due_day = -1
+        self._due = np.empty(0, dtype=np.int64)
+
+    # ------------------------------------------------------------------ alarm clocks
+    def arm_alarms(self, keys, bound: np.ndarray, horizon: int) -> None:
+        """Start the alarm clocks: ``bound[stage, segment]`` is each stage's daily check probability."""
+        self.keys = keys
+        self._alarm_bound = np.ascontiguousarray(bound, dtype=np.float64)
+        self._horizon = int(horizon)
+        self._schedule(np.arange(self.n, dtype=np.int64), 0, np.zeros(self.n, dtype=np.int64))
+
+    def _schedule(self, idx: np.ndarray, day: int, days_in_stage) -> None:
+        """Next check of ``idx`` in their current stage: a keyed geometric gap (>= 1 day)."""
+        if idx.size == 0 or self._alarm_bound is None:
+            return
+        from sim.engine.keyed import Kind, arm
+
+        days_in_stage = np.broadcast_to(np.asarray(days_in_stage, dtype=np.int64), idx.shape)
+        arm(self.keys.root, Kind.ALARM_GAP, np.ascontiguousarray(idx, dtype=np.int64), self.moves,
+            np.ascontiguousarray(days_in_stage), day, self.stage, self.segment_start, self._alarm_bound,
+            self._horizon, self.alarm)
+
+    def due(self, day: int, *stages) -> tuple[np.ndarray, np.ndarray]:
+        """Customers in ``stages`` whose alarm rings today, and a keyed uniform in [0, 1) each.
+
+        The due list is one scan of the alarm array per day (about 0.5 ns per customer: less
+        than keeping a calendar of due days at every size this engine runs). Call
+        :meth:`snooze` for those whose check changed nothing (a move re-arms by itself).
+        """
+        if self._due_day != day:
+            self._due = np.flatnonzero(self.alarm == day)
+            self._due_day = day
+        idx = self._due
+        idx = idx[(self.alarm[idx] == day) & self.in_stage(idx, *stages)]
+        from sim.engine.keyed import Kind
+
+        u = self.keys.uniform(Kind.ALARM_CHECK, idx, self.moves[idx], day - self.stage_day[idx])
+        return idx, u
+
+    def snooze(self, idx: np.ndarray, day: int) -> None:
+        """Re-arm customers whose check today left them in their stage."""
+        self._schedule(idx, day, day - self.stage_day[idx])
 
     # ------------------------------------------------------------------ lookups
     def segment_of(self, idx: np.ndarray) -> np.ndarray:
@@ -115,6 +165,9 @@ class Customers:
                 self._neighbour_delta(idx[old == Stage.CUSTOMER], -1)
         self.stage[idx] = to
         self.stage_day[idx] = day
+        self.moves[idx] += 1
+        if self._alarm_bound is not None:
+            self._schedule(idx, day, 0)
         if self.trace is not None:
             self.trace.stage_change(idx, old, to, day, cause)
 

@@ -20,6 +20,7 @@ import numpy as np
 from sim.engine.customers import Stage
 from sim.engine.response import geometric_adstock, impressions_from_spend
 from sim.scenario.schema import Channel as ChannelConfig
+from sim.engine.keyed import Kind
 
 if TYPE_CHECKING:
     from sim.engine.model import MarketModel
@@ -91,6 +92,7 @@ class MarketingChannel(mesa.Agent):
         # Blocks of the exposure draw: (segment, noticed) for each target, then (segment, clicked).
         self._block_starts = np.tile(self._target_starts, 2)
         self._block_sizes = np.tile(sizes, 2)
+        self._block_key = 64 * index  # keys of this channel's exposure blocks: 64 index + block
         n_segments = customers.segment_size.size
         # Cumulative impressions per customer of each segment (for reach).
         self.cumulative_per_capita = np.zeros(n_segments)
@@ -136,14 +138,22 @@ class MarketingChannel(mesa.Agent):
         """
         sizes = self._target_sizes
         means = np.concatenate([sizes * (per_capita * self.config.brand_effect), sizes * (per_capita * self.config.ctr)])
-        counts = self.stream.poisson(means)
-        total = int(counts.sum())
-        if total == 0:
+        keys, day = self.model.keys, self.model.day
+        # Keyed and nested: block j's count is an inverse-CDF Poisson draw (monotone in the
+        # mean) and its k-th event lands on a customer keyed by (block, day, k), so a larger
+        # budget only adds events at the end of each block's list.
+        counts = keys.poisson(Kind.EXPOSURE_COUNT, self._block_key, day, means)
+        if counts.sum() == 0:
             return _EMPTY, _EMPTY
-        hit = np.repeat(self._block_starts, counts)
-        hit += (self.stream.random(total) * np.repeat(self._block_sizes, counts)).astype(np.int64)
-        n_notice = int(counts[: sizes.size].sum())
-        return np.unique(hit[:n_notice]), np.unique(hit[n_notice:])
+        hits = []
+        for j in np.flatnonzero(counts).tolist():
+            u = keys.run(Kind.EXPOSURE_HIT, self._block_key + j, day, int(counts[j]))
+            hits.append(self._block_starts[j] + (u * self._block_sizes[j]).astype(np.int64))
+        n_blocks = sizes.size
+        notice = [h for j, h in zip(np.flatnonzero(counts).tolist(), hits) if j < n_blocks]
+        click = [h for j, h in zip(np.flatnonzero(counts).tolist(), hits) if j >= n_blocks]
+        return (np.unique(np.concatenate(notice)) if notice else _EMPTY,
+                np.unique(np.concatenate(click)) if click else _EMPTY)
 
     def _notice(self, idx: np.ndarray, day: int) -> None:
         """Customers who notice at least one impression today: a touch, brand memory, awareness."""
@@ -161,7 +171,7 @@ class MarketingChannel(mesa.Agent):
         if idx.size == 0:
             return
         customers = self.model.customers
-        u = self.stream.random(idx.size)
+        u = self.model.keys.uniform(Kind.CLICK_LEAD, idx, customers.moves[idx], day * 64 + self.index)
         stage = customers.stage[idx]
         can_click = (stage == Stage.AWARE) | (stage == Stage.CONSIDERING)
         idx, u, stage = idx[can_click], u[can_click], stage[can_click]

@@ -19,7 +19,7 @@ from sim.engine.ledger import DayLedger
 from sim.engine.marketing import MarketingChannel
 from sim.engine.network import small_world
 from sim.engine.sales import SalesTeam
-from sim.engine.sampling import bernoulli_indices, daily_probability
+from sim.engine.sampling import daily_probability
 from sim.scenario.schema import NetworkKind, Purchase, Scenario, Segment
 
 __all__ = ["MarketModel", "SegmentTable", "stream"]
@@ -167,6 +167,10 @@ class MarketModel(mesa.Model):
             self.trace = Journeys(self, trace, self._streams["trace"])
             self.customers.trace = self.trace
         self._init_customers()
+        from sim.engine.keyed import Keys
+
+        self.keys = Keys(seed, replication)
+        self.customers.arm_alarms(self.keys, self._alarm_bounds(), self.horizon)
 
         self.today: dict[str, float] = {}
         self.datacollector = RowCollector(self._columns())
@@ -200,6 +204,25 @@ class MarketModel(mesa.Model):
             if won.size:
                 price = np.full(won.size, self.segments.list_price[s])
                 self.win(won, price, 0, "initial", record=False)
+
+    def _alarm_bounds(self) -> np.ndarray:
+        """Daily check probability per (stage, segment): an upper bound of every hazard of that stage.
+
+        A customer's alarm rings after a keyed geometric gap at this probability; at the check,
+        a keyed uniform in [0, bound) decides what happens (thinning: the same hazards as a
+        check every day, with work proportional to the checks).
+        """
+        seg_t = self.segments
+        market = self.config.market
+        wom = market.word_of_mouth
+        bound = np.zeros((len(Stage), len(seg_t.names)))
+        if wom.network is not NetworkKind.NONE:
+            bound[Stage.UNAWARE] = wom.awareness_rate
+        bound[Stage.AWARE] = seg_t.consider_rate + seg_t.forget_rate + wom.consider_rate
+        bound[Stage.CONSIDERING] = seg_t.lead_rate + seg_t.lose_interest_rate
+        bound[Stage.CUSTOMER] = seg_t.churn_daily * (1.0 + market.discount_churn) + seg_t.repeat_daily
+        bound[Stage.LOST] = bound[Stage.CHURNED] = seg_t.winback_rate
+        return np.minimum(bound, 1.0)
 
     def _columns(self) -> list[str]:
         self.ledger.channel_spend = {ch.name: 0.0 for ch in self.channels}
@@ -315,68 +338,68 @@ class MarketModel(mesa.Model):
         if wom.network is NetworkKind.NONE or wom.awareness_rate == 0:
             return
         c = self.customers
-        rng = self._streams["word_of_mouth"]
-        if wom.network is NetworkKind.MIXED:
-            # Everyone hears from everyone: one hazard for all unaware customers.
-            rate = wom.awareness_rate * c.counts[Stage.CUSTOMER] / c.n
-            candidates = bernoulli_indices(rng, c.n, rate)
-            u = np.zeros(candidates.size)
-        else:
-            candidates = bernoulli_indices(rng, c.n, wom.awareness_rate)
-            u = rng.random(candidates.size)
-        hears = candidates[(c.stage[candidates] == Stage.UNAWARE) & (u < self._neighbour_share(candidates))]
-        c.move(hears, Stage.AWARE, self.day, "word_of_mouth")
-        c.add_memory(hears, wom.brand_effect, self.day)
+        idx, u = c.due(self.day, Stage.UNAWARE)
+        u = u * wom.awareness_rate
+        hears = u < wom.awareness_rate * self._neighbour_share(idx)
+        c.snooze(idx[~hears], self.day)
+        idx = idx[hears]
+        c.move(idx, Stage.AWARE, self.day, "word_of_mouth")
+        c.add_memory(idx, wom.brand_effect, self.day)
 
     def progression(self) -> None:
-        """Organic moves through the funnel, and forgetting (thinning of sparse candidates)."""
+        """Organic moves through the funnel, and forgetting (at each customer's alarm clock)."""
         c = self.customers
         seg_t = self.segments
         day = self.day
-        rng = self._streams["progression"]
+        bound = c._alarm_bound
         wom_consider = self.config.market.word_of_mouth.consider_rate
         # aware -> considering (brand memory, word of mouth) or -> unaware (forgetting)
-        bound = min(1.0, float(np.max(seg_t.consider_rate + seg_t.forget_rate)) + wom_consider)
-        idx, u = self._candidates(rng, bound, Stage.AWARE)
+        idx, u = c.due(day, Stage.AWARE)
         seg, memory = c.segment_of(idx), c.memory_now(idx, day)
+        u = u * bound[Stage.AWARE, seg]
         p_consider = seg_t.consider_rate[seg] * memory + wom_consider * self._neighbour_share(idx)
         p_forget = seg_t.forget_rate[seg] * (1.0 - memory)
-        c.move(idx[u < p_consider], Stage.CONSIDERING, day, "interest")
-        c.move(idx[(u >= p_consider) & (u < p_consider + p_forget)], Stage.UNAWARE, day, "forgot")
+        consider = u < p_consider
+        forget = ~consider & (u < p_consider + p_forget)
+        c.snooze(idx[~consider & ~forget], day)
+        c.move(idx[consider], Stage.CONSIDERING, day, "interest")
+        c.move(idx[forget], Stage.UNAWARE, day, "forgot")
         # considering -> lead (inbound, organic) or -> aware (lost interest)
-        bound = min(1.0, float(np.max(seg_t.lead_rate + seg_t.lose_interest_rate)))
-        idx, u = self._candidates(rng, bound, Stage.CONSIDERING)
+        idx, u = c.due(day, Stage.CONSIDERING)
         seg, memory = c.segment_of(idx), c.memory_now(idx, day)
-        p_lead = seg_t.lead_rate[seg] * memory
-        p_drop = seg_t.lose_interest_rate[seg]
-        self.sales.add_leads(idx[u < p_lead], day, "organic")
-        c.move(idx[(u >= p_lead) & (u < p_lead + p_drop)], Stage.AWARE, day, "lost_interest")
+        u = u * bound[Stage.CONSIDERING, seg]
+        lead = u < seg_t.lead_rate[seg] * memory
+        drop = ~lead & (u < seg_t.lead_rate[seg] * memory + seg_t.lose_interest_rate[seg])
+        c.snooze(idx[~lead & ~drop], day)
+        self.sales.add_leads(idx[lead], day, "organic")
+        c.move(idx[drop], Stage.AWARE, day, "lost_interest")
 
     def retention(self) -> None:
         """Churn, repeat orders, and lost or churned customers coming back."""
         c = self.customers
         seg_t = self.segments
-        market = self.config.market
         day = self.day
-        rng = self._streams["retention"]
+        bound = c._alarm_bound
         self.churned_today = 0
-        worst = (1.0 + market.discount_churn) * 1.0  # discount <= 1, loyalty only lowers churn
-        idx, u = self._candidates(rng, min(1.0, float(seg_t.churn_daily.max()) * worst), Stage.CUSTOMER)
+        idx, u = c.due(day, Stage.CUSTOMER)
         seg = c.segment_of(idx)
-        churn = idx[u < seg_t.churn_daily[seg] * c.churn_multiplier[idx]]
-        if churn.size:
-            self._churn(churn)
-        if seg_t.repeat_daily.max() > 0:
-            idx, u = self._candidates(rng, float(seg_t.repeat_daily.max()), Stage.CUSTOMER)
-            orders = idx[u < seg_t.repeat_daily[c.segment_of(idx)]]
-            if orders.size:
-                self.ledger.revenue_orders += float(c.price[orders].sum())
-                self._orders_attributed += self._credit(orders, c.price[orders].astype(float)).sum(axis=1)
-        bound = float(seg_t.winback_rate.max())
-        idx, u = self._candidates(rng, bound, Stage.LOST, Stage.CHURNED)
-        back = idx[u < seg_t.winback_rate[c.segment_of(idx)]]
-        self.winbacks_today = back.size
-        c.move(back, Stage.AWARE, day, "win_back")
+        u = u * bound[Stage.CUSTOMER, seg]
+        p_churn = seg_t.churn_daily[seg] * c.churn_multiplier[idx]
+        churn = u < p_churn
+        order = ~churn & (u < p_churn + seg_t.repeat_daily[seg])
+        c.snooze(idx[~churn], day)
+        orders = idx[order]
+        if orders.size:
+            self.ledger.revenue_orders += float(c.price[orders].sum())
+            self._orders_attributed += self._credit(orders, c.price[orders].astype(float)).sum(axis=1)
+        if churn.any():
+            self._churn(idx[churn])
+        idx, u = c.due(day, Stage.LOST, Stage.CHURNED)
+        seg = c.segment_of(idx)
+        back = u * bound[Stage.LOST, seg] < seg_t.winback_rate[seg]
+        c.snooze(idx[~back], day)
+        self.winbacks_today = int(back.sum())
+        c.move(idx[back], Stage.AWARE, day, "win_back")
 
     def _churn(self, idx: np.ndarray) -> None:
         c = self.customers
@@ -390,13 +413,6 @@ class MarketModel(mesa.Model):
         self.churned_by_won += np.bincount(c.won_by[idx], minlength=len(WON_BY))
         self.churned_today = idx.size
         c.move(idx, Stage.CHURNED, self.day, "churn")
-
-    def _candidates(self, rng: np.random.Generator, bound: float, *stages: Stage) -> tuple[np.ndarray, np.ndarray]:
-        """Customers drawn with probability ``bound`` and now in ``stages``, with uniforms in [0, bound)."""
-        idx = bernoulli_indices(rng, self.customers.n, bound)
-        u = rng.random(idx.size) * bound
-        keep = self.customers.in_stage(idx, *stages)
-        return idx[keep], u[keep]
 
     def account(self) -> None:
         """Close the day's ledger."""

@@ -18,6 +18,7 @@ import numpy as np
 from sim.engine.customers import Stage
 from sim.engine.negotiation import settle
 from sim.scenario.schema import Buying
+from sim.engine.keyed import Kind
 
 if TYPE_CHECKING:
     from sim.engine.model import MarketModel
@@ -83,6 +84,7 @@ class SalesTeam:
         self.p_open_day = np.empty(0, dtype=np.int64)
         self.p_outbound = np.empty(0, dtype=bool)
         self.reset_counters()
+        self._hired = 0  # reps hired so far: a rep's serial number keys its draws
         self._hire(self.config.headcount, day=0, ramped=True)
 
     # ------------------------------------------------------------------ counters
@@ -109,7 +111,10 @@ class SalesTeam:
         skills = np.clip(self.skill_rng.normal(cfg.skill_mean, cfg.skill_sd, size=count), 0.0, 1.0)
         hire_day = day - cfg.ramp_days if ramped else day
         for skill in skills:
-            self.reps.append(SalesRep(self.model, hire_day, float(skill)))
+            rep = SalesRep(self.model, hire_day, float(skill))
+            rep.serial = self._hired
+            self._hired += 1
+            self.reps.append(rep)
         self._rep_arrays()
 
     def _release(self, count: int, day: int) -> None:
@@ -142,6 +147,7 @@ class SalesTeam:
         """Hire days and skills of the active reps as arrays (for the vectorised phases)."""
         self._hire_days = np.array([rep.hire_day for rep in self.reps], dtype=float)
         self._skills = np.array([rep.skill for rep in self.reps], dtype=float)
+        self._serials = np.array([rep.serial for rep in self.reps], dtype=np.int64)
 
     def productivities(self, day: int) -> np.ndarray:
         """Each active rep's share of full productivity (the same linear ramp as :meth:`SalesRep.productivity`)."""
@@ -190,7 +196,8 @@ class SalesTeam:
             return
         seg = customers.segment_of(ids)
         buying = self._buying[seg]
-        u = self.stream.random(ids.size)
+        keys = model.keys
+        u = keys.uniform(Kind.SELF_SERVE, ids, customers.moves[ids], day - customers.stage_day[ids])
         # Self-serve: buy online at list price when it is acceptable.
         list_price = model.segments.list_price[seg]
         willing = model.reservation_now(ids, day) >= list_price
@@ -219,7 +226,8 @@ class SalesTeam:
                 self.leads_worked += n_take
                 lead_ids = ids[pick]
                 customers.touch(lead_ids, customers.sales_touch, day)
-                qualifies = self.stream.random(n_take) < model.segments.qualification_rate[seg[pick]]
+                u = keys.uniform(Kind.QUALIFY, lead_ids, customers.moves[lead_ids], 0)
+                qualifies = u < model.segments.qualification_rate[seg[pick]]
                 customers.move(lead_ids[~qualifies], Stage.AWARE, day, "disqualified")
                 self._open(lead_ids[qualifies], reps[qualifies], day, outbound=False)
         self.lead_ids, self.lead_day = ids[~taken], arrived[~taken]
@@ -233,7 +241,8 @@ class SalesTeam:
         customers = model.customers
         free = self.free_capacity(day)
         expected = self.config.outbound_calls_per_day * self.productivities(day) * (free > 0)
-        calls = np.floor(expected + self.stream.random(expected.size)).astype(np.int64)
+        keys = model.keys
+        calls = np.floor(expected + keys.uniform(Kind.CALLS, self._serials, day, 0)).astype(np.int64)
         total = int(calls.sum())
         if total == 0:
             return
@@ -243,11 +252,15 @@ class SalesTeam:
         # each call on the segments laid end to end (so segments are hit in proportion to size).
         sizes = customers.segment_size[self._rep_segments]
         before = np.cumsum(sizes) - sizes
-        position = (self.stream.random(total) * float(sizes.sum())).astype(np.int64)
+        # Call k of rep r on day d reaches a prospect keyed by (r, d, k): who a rep calls does
+        # not depend on what the other reps do.
+        nth = np.arange(total) - np.repeat(np.cumsum(calls) - calls, calls)
+        u_target = keys.uniform(Kind.CALL_TARGET, self._serials[caller], day, nth)
+        position = (u_target * float(sizes.sum())).astype(np.int64)
         k = np.searchsorted(before, position, side="right") - 1
         seg_of_call = self._rep_segments[k]
         target = customers.segment_start[seg_of_call] + (position - before[k])
-        u = self.stream.random(total)
+        u = keys.uniform(Kind.CALL_RESPONSE, target, customers.moves[target], day)
         # One call per prospect per day; prospects already in the funnel's later stages decline.
         _, first = np.unique(target, return_index=True)
         once = np.zeros(total, dtype=bool)
@@ -279,9 +292,9 @@ class SalesTeam:
         self.opportunities += idx.size
         seg = customers.segment_of(idx)
         discovery = model.segments.discovery_days[seg]
-        to_negotiation = self.stream.geometric(1.0 / np.maximum(discovery, 1.0))
+        to_negotiation = model.keys.geometric(Kind.DISCOVERY, idx, customers.moves[idx], 0, 1.0 / np.maximum(discovery, 1.0))
         to_negotiation = np.where(discovery <= 0, 0, to_negotiation)
-        competitor = self._competitor_days(seg, reps)
+        competitor = self._competitor_days(idx, seg, reps, Kind.COMPETITOR_OPEN)
         lost = competitor <= to_negotiation
         self._append(
             idx,
@@ -293,14 +306,11 @@ class SalesTeam:
             np.full(idx.size, outbound),
         )
 
-    def _competitor_days(self, seg: np.ndarray, reps: np.ndarray) -> np.ndarray:
+    def _competitor_days(self, idx: np.ndarray, seg: np.ndarray, reps: np.ndarray, kind: int) -> np.ndarray:
+        """Days until a competitor takes each buyer: keyed by the buyer's progress (capped at int32)."""
         skill = self._skills[reps]
         rate = self.model.segments.competitor_rate[seg] * (1.0 - 0.5 * skill)
-        days = np.full(seg.size, np.iinfo(np.int32).max, dtype=np.int64)
-        active = rate > 0
-        # (capped: for a tiny rate the draw can reach the int64 limit and overflow day + days)
-        days[active] = np.minimum(self.stream.geometric(rate[active]), np.iinfo(np.int32).max)
-        return days
+        return self.model.keys.geometric(kind, idx, self.model.customers.moves[idx], 0, rate)
 
     def _append(self, cust, rep, event, when, price, open_day, outbound) -> None:
         self.p_cust = np.concatenate([self.p_cust, cust])
@@ -349,7 +359,7 @@ class SalesTeam:
         reservation = model.reservation_now(idx, day) * (1.0 + cfg.value_selling * skill)
         deadline = model.segments.negotiation_days[seg]
         close_day, price = settle(list_price, floor, reservation, deadline, cfg.tactic.exponent, cfg.buyer_opening)
-        competitor = self._competitor_days(seg, reps)
+        competitor = self._competitor_days(idx, seg, reps, Kind.COMPETITOR_NEGOTIATION)
         agreed = close_day >= 0
         ends = np.where(agreed, close_day, deadline)
         lost_to_competitor = competitor <= ends
