@@ -21,7 +21,7 @@ import numpy as np
 from sim.engine.attribution import Attribution, attribution_shares
 from sim.engine.customers import STAGES, WON_BY, Stage
 from sim.engine.ledger import DayLedger
-from sim.engine.model import segment_sizes, stream
+from sim.engine.segments import segment_sizes, stream
 from sim.engine.network import small_world
 from sim.engine.sampling import daily_probability
 from sim.scenario.schema import NetworkKind, Scenario
