@@ -123,7 +123,8 @@ def _check_conservation(scenario: Scenario, result) -> None:
     channels = list(scenario.channels)
     spend = ts[[f"spend_{c}" for c in channels]].sum(axis=1) if channels else 0.0
     assert np.allclose(ts["marketing_cost"], spend + ts["marketing_team_cost"])
-    assert np.allclose(ts["sales_cost"], ts["sales_salaries"] + ts["sales_commissions"])
+    optional = [c for c in ("sales_overhead", "sales_managers") if c in ts]
+    assert np.allclose(ts["sales_cost"], ts["sales_salaries"] + ts["sales_commissions"] + ts[optional].sum(axis=1))
     assert np.allclose(ts["revenue"], ts["revenue_subscription"] + ts["revenue_orders"])
     assert np.allclose(ts["gross_profit"], ts["revenue"] * scenario.economics.gross_margin)
     money = ["marketing_cost", "sales_cost", "revenue", "annual_recurring_revenue"]

@@ -2,15 +2,22 @@
 
 Every amount is in USD and never negative; totals are the sums of their parts
 (``marketing_cost = sum of spend_<channel> + marketing_team_cost``, ``sales_cost =
-sales_salaries + sales_commissions``, ``revenue = revenue_subscription + revenue_orders``).
-``contribution`` (gross profit minus both functions' costs) is the one signed figure.
+sales_salaries + sales_overhead + sales_managers + sales_commissions``, ``revenue =
+revenue_subscription + revenue_orders``). ``contribution`` (gross profit minus both
+functions' costs) is the one signed figure.
+
+``sales_overhead`` (the loaded cost above base salary) and ``sales_managers`` (managers'
+base salaries) are optional lines: a scenario that leaves ``sales.loaded_cost_multiplier``
+at 1 and ``sales.reps_per_manager`` at 0 has neither column, so its output is the same, byte
+for byte, as before the lines existed. :func:`sales_cost_lines` is the arithmetic.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-__all__ = ["DayLedger", "LEDGER_COLUMNS"]
+__all__ = ["DayLedger", "LEDGER_COLUMNS", "OPTIONAL_SALES_COLUMNS", "managers_for", "sales_cost_lines"]
 
 LEDGER_COLUMNS = (
     "marketing_team_cost",
@@ -24,6 +31,35 @@ LEDGER_COLUMNS = (
     "gross_profit",
 )
 
+#: Ledger lines a scenario has only when it turns them on (written just before ``sales_cost``).
+OPTIONAL_SALES_COLUMNS = ("sales_overhead", "sales_managers")
+
+
+def managers_for(reps: int, reps_per_manager: int) -> int:
+    """First-line managers for ``reps`` reps at one per ``reps_per_manager`` (0: none)."""
+    if reps_per_manager <= 0 or reps <= 0:
+        return 0
+    return math.ceil(reps / reps_per_manager)
+
+
+def sales_cost_lines(
+    reps: int,
+    annual_salary_usd: float,
+    multiplier: float = 1.0,
+    reps_per_manager: int = 0,
+    manager_annual_salary_usd: float = 0.0,
+) -> tuple[float, float, float]:
+    """One day's ``(salaries, overhead, managers)`` in USD.
+
+    ``salaries`` = reps x base salary / 365; ``managers`` = managers x their base salary /
+    365; ``overhead`` = (multiplier - 1) x (salaries + managers): benefits, tools and travel
+    on both. With multiplier 1 and no managers the last two are 0.
+    """
+    salaries = reps * annual_salary_usd / 365.0
+    managers = managers_for(reps, reps_per_manager) * manager_annual_salary_usd / 365.0
+    overhead = (multiplier - 1.0) * (salaries + managers)
+    return salaries, overhead, managers
+
 
 @dataclass
 class DayLedger:
@@ -33,6 +69,8 @@ class DayLedger:
     marketing_team_cost: float = 0.0
     sales_salaries: float = 0.0
     sales_commissions: float = 0.0
+    sales_overhead: float | None = None  # None: the scenario has no such line (no column)
+    sales_managers: float | None = None
     revenue_subscription: float = 0.0
     revenue_orders: float = 0.0
     gross_margin: float = 1.0
@@ -43,7 +81,11 @@ class DayLedger:
 
     @property
     def sales_cost(self) -> float:
-        return self.sales_salaries + self.sales_commissions
+        cost = self.sales_salaries + self.sales_commissions
+        for line in (self.sales_overhead, self.sales_managers):
+            if line is not None:
+                cost += line
+        return cost
 
     @property
     def revenue(self) -> float:
@@ -53,9 +95,36 @@ class DayLedger:
     def gross_profit(self) -> float:
         return self.revenue * self.gross_margin
 
+    @classmethod
+    def for_scenario(cls, scenario) -> "DayLedger":
+        """An empty day for ``scenario``: its gross margin, and 0 on each optional line it has."""
+        sales = scenario.sales
+        return cls(
+            gross_margin=scenario.economics.gross_margin,
+            sales_overhead=0.0 if sales.loaded_cost_multiplier != 1.0 else None,
+            sales_managers=0.0 if sales.reps_per_manager > 0 else None,
+        )
+
+    def book_sales(self, config, reps: int, commissions: float) -> None:
+        """Book the day's sales costs for ``reps`` reps under the scenario's ``sales`` section."""
+        salaries, overhead, managers = sales_cost_lines(
+            reps, config.annual_salary_usd, config.loaded_cost_multiplier,
+            config.reps_per_manager, config.manager_annual_salary_usd,
+        )
+        self.sales_salaries = salaries
+        self.sales_commissions = commissions
+        if config.loaded_cost_multiplier != 1.0:
+            self.sales_overhead = overhead
+        if config.reps_per_manager > 0:
+            self.sales_managers = managers
+
     def row(self) -> dict[str, float]:
         out = {f"spend_{name}": value for name, value in self.channel_spend.items()}
         for column in LEDGER_COLUMNS:
+            if column == "sales_cost":
+                for optional in OPTIONAL_SALES_COLUMNS:
+                    if getattr(self, optional) is not None:
+                        out[optional] = float(getattr(self, optional))
             out[column] = float(getattr(self, column))
         out["contribution"] = self.gross_profit - self.marketing_cost - self.sales_cost
         return out

@@ -65,7 +65,7 @@ class MarketModel(mesa.Model):
 
         # Ledger state and per-day counters.
         self.annual_recurring_revenue = 0.0
-        self.ledger = DayLedger(gross_margin=scenario.economics.gross_margin)
+        self.ledger = DayLedger.for_scenario(scenario)
         n_tp = self.customers.n_touchpoints + 1  # + organic
         self.touchpoints = (*scenario.channels, "sales", "organic")
         self._arr_attributed = np.zeros((len(METHODS), n_tp))
@@ -353,15 +353,14 @@ class MarketModel(mesa.Model):
         team = self.config.marketing.team_monthly_cost_usd
         ended = self.config.marketing.end_month is not None and self.month_of(self.day) >= self.config.marketing.end_month
         ledger.marketing_team_cost = 0.0 if ended else team / calendar.monthrange(date.year, date.month)[1]
-        ledger.sales_salaries = self.sales.salaries_today()
-        ledger.sales_commissions = self.sales.commission_usd
+        ledger.book_sales(self.config.sales, self.sales.headcount, self.sales.commission_usd)
         ledger.revenue_subscription = self.annual_recurring_revenue / 365.0
         self.attributed_revenue[self.day] = self._arr_attributed / 365.0 + self._orders_attributed
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
         """One day: marketing reaches customers, word spreads, the funnel moves, sales works, customers stay or go."""
-        self.ledger = DayLedger(gross_margin=self.config.economics.gross_margin)
+        self.ledger = DayLedger.for_scenario(self.config)
         self._orders_attributed[:] = 0.0
         self.sales.reset_counters()
         for channel in self.channels:

@@ -405,6 +405,3 @@ class SalesTeam:
         self.prospect(day)
         for rep in self.reps:
             rep.step()
-
-    def salaries_today(self) -> float:
-        return self.headcount * self.config.annual_salary_usd / 365.0

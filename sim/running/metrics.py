@@ -105,6 +105,9 @@ def summarize(
         "cost_usd": float(ts["sales_cost"].sum()),
         "salaries_usd": float(ts["sales_salaries"].sum()),
         "commissions_usd": float(ts["sales_commissions"].sum()),
+        # Optional ledger lines (absent from the timeseries when the scenario has none): 0.
+        "overhead_usd": float(ts["sales_overhead"].sum()) if "sales_overhead" in ts else 0.0,
+        "managers_usd": float(ts["sales_managers"].sum()) if "sales_managers" in ts else 0.0,
         "headcount_end": float(last["headcount"]),
         "leads_worked": float(ts["leads_worked"].sum()),
         "stale_leads": float(ts["stale_leads"].sum()),

@@ -263,6 +263,19 @@ class Sales(Frozen):
     )
     annual_salary_usd: NonNegative = Field(90_000, description="Base salary per rep per year.")
     commission_rate: Probability = Field(0.1, description="Commission paid on the value of each deal won by a rep.")
+    loaded_cost_multiplier: float = Field(
+        1.0, ge=1.0, le=10.0,
+        description="Fully loaded cost of a salary (benefits, tools, travel) as a multiple of base salary; "
+        "applies to reps and managers; the part above 1 is the ledger line sales_overhead (1.3-1.5 is typical).",
+    )
+    reps_per_manager: int = Field(
+        0, ge=0, le=10_000,
+        description="Reps per first-line sales manager: ceil(reps / this) managers are paid each day "
+        "(ledger line sales_managers); 0 = no managers (6-10 is typical).",
+    )
+    manager_annual_salary_usd: NonNegative = Field(
+        150_000, description="Base salary per sales manager per year (used when reps_per_manager > 0)."
+    )
     annual_quota_usd: NonNegative = Field(600_000, description="Quota per ramped rep per year (deal value).")
     tactic: Tactic = Field(Tactic.LINEAR, description="Concession tactic: boulware, linear or conceder.")
     max_discount: Probability = Field(0.3, description="Deepest discount off list price a rep may give (the floor).")

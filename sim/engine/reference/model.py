@@ -75,7 +75,7 @@ class ReferenceModel(mesa.Model):
 
         # The books.
         self.annual_recurring_revenue = 0.0
-        self.ledger = DayLedger(gross_margin=scenario.economics.gross_margin)
+        self.ledger = DayLedger.for_scenario(scenario)
         self._arr_attributed = np.zeros((len(METHODS), self.n_touchpoints + 1))
         self._orders_attributed = np.zeros((len(METHODS), self.n_touchpoints + 1))
         self.attributed_revenue = np.zeros((self.horizon, len(METHODS), self.n_touchpoints + 1))
@@ -117,7 +117,7 @@ class ReferenceModel(mesa.Model):
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """Channels buy impressions; customers' morning; sales; customers stay or go; the books."""
-        self.ledger = DayLedger(gross_margin=self.config.economics.gross_margin)
+        self.ledger = DayLedger.for_scenario(self.config)
         self._orders_attributed[:] = 0.0
         self.sales.reset_counters()
         self.churned_today = self.win_backs_today = 0
@@ -214,8 +214,7 @@ class ReferenceModel(mesa.Model):
         marketing = self.config.marketing
         ended = marketing.end_month is not None and self.month_of(self.day) >= marketing.end_month
         ledger.marketing_team_cost = 0.0 if ended else marketing.team_monthly_cost_usd / calendar.monthrange(date.year, date.month)[1]
-        ledger.sales_salaries = self.sales.headcount * self.config.sales.annual_salary_usd / 365.0
-        ledger.sales_commissions = self.sales.commission_usd
+        ledger.book_sales(self.config.sales, self.sales.headcount, self.sales.commission_usd)
         ledger.revenue_subscription = self.annual_recurring_revenue / 365.0
         self.attributed_revenue[self.day] = self._arr_attributed / 365.0 + self._orders_attributed
 
