@@ -71,6 +71,7 @@ class SalesTeam:
         segs = model.segments
         self._buying = np.array([_BUYING_CODE[s.buying] for s in segs.configs], dtype=np.int8)
         self._rep_segments = np.flatnonzero(self._buying != _SELF_SERVE)
+        self.stale_by_segment = np.zeros(len(segs.configs), dtype=np.int64)  # whole run, per segment
         # Lead queue (arrival order) and pipeline (one row per open opportunity).
         self.lead_ids = np.empty(0, dtype=np.int64)
         self.lead_day = np.empty(0, dtype=np.int32)
@@ -210,6 +211,7 @@ class SalesTeam:
         if stale.any():
             customers.move(ids[stale], Stage.LOST, day, "stale_lead")
             self.stale_leads += int(stale.sum())
+            self.stale_by_segment += np.bincount(seg[stale], minlength=self.stale_by_segment.size)
         waiting = ~online & ~stale
         ids, arrived, seg, buying = ids[waiting], arrived[waiting], seg[waiting], buying[waiting]
         # Reps work rep-eligible leads, oldest first.

@@ -15,13 +15,52 @@ import pandas as pd
 
 from sim.running.statistics import mean_interval
 
-__all__ = ["QUARTER_DAYS", "aggregate", "magic_number", "summarize"]
+__all__ = ["LOSS_REASONS", "QUARTER_DAYS", "aggregate", "loss_reasons", "magic_number", "summarize"]
 
 QUARTER_DAYS = 91
 
 
 def _ratio(num: float, den: float) -> float | None:
     return float(num) / float(den) if den else None
+
+
+#: Engine loss causes (``losses.csv``) by the reported reason. ``price``: the negotiation
+#: ended without a deal, which happens exactly when the seller's floor is above the buyer's
+#: reservation price (no zone of agreement). ``stale`` leads are counted apart (they never
+#: became opportunities). The engine has no "no decision" cause: see docs/model.md.
+LOSS_REASONS = {"competitor": "competitor", "no_agreement": "price", "rep_left": "rep_left"}
+
+
+def loss_reasons(losses: pd.DataFrame, stale_by_segment: dict[str, int]) -> dict[str, float | None]:
+    """Losses per reason (competitor, price, rep_left, stale): count and share of all losses,
+    overall and per segment (``losses_<reason>``, ``losses_<reason>_share``,
+    ``losses_<reason>_<segment>``, ``losses_<reason>_share_<segment>``).
+
+    Shares are of the losses (stale leads included) in the same scope; ``None`` where there
+    were none. An unknown cause raises: a new cause needs a reported reason.
+    """
+    unknown = set(losses["cause"]) - set(LOSS_REASONS)
+    if unknown:
+        raise ValueError(f"loss causes without a reported reason: {sorted(unknown)}")
+    reasons = [*dict.fromkeys(LOSS_REASONS.values()), "stale"]
+    segments = list(stale_by_segment)
+    counts = {seg: dict.fromkeys(reasons, 0) for seg in segments}
+    for (seg, cause), n in losses.groupby(["segment", "cause"]).size().items():
+        counts[seg][LOSS_REASONS[cause]] += int(n)
+    for seg, n in stale_by_segment.items():
+        counts[seg]["stale"] = int(n)
+    out: dict[str, float | None] = {}
+    total = {r: sum(counts[seg][r] for seg in segments) for r in reasons}
+    all_losses = sum(total.values())
+    for r in reasons:
+        out[f"losses_{r}"] = float(total[r])
+        out[f"losses_{r}_share"] = _ratio(total[r], all_losses)
+    for seg in segments:
+        seg_losses = sum(counts[seg].values())
+        for r in reasons:
+            out[f"losses_{r}_{seg}"] = float(counts[seg][r])
+            out[f"losses_{r}_share_{seg}"] = _ratio(counts[seg][r], seg_losses)
+    return out
 
 
 def magic_number(timeseries: pd.DataFrame) -> float | None:
@@ -55,6 +94,8 @@ def summarize(
     churned_by_won: dict[str, int],
     gross_margin: float,
     subscription_segments: Sequence[str] = (),
+    losses: pd.DataFrame | None = None,
+    stale_by_segment: dict[str, int] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """KPIs of one replication, by function.
 
@@ -63,7 +104,9 @@ def summarize(
     ``sales.stale_lead_share``, ``marketing.sourced_pipeline_share``,
     ``total.cac_payback_months``, ``total.ltv_to_cac``, ``total.sm_cost_per_new_arr``,
     ``total.annual_logo_churn`` and ``total.magic_number`` are the ones published B2B SaaS
-    benchmarks report (``sim.analysis.benchmarks``).
+    benchmarks report (``sim.analysis.benchmarks``). With ``losses`` (one row per lost
+    opportunity: segment, cause) and ``stale_by_segment``, ``sales`` also has the losses per
+    reason and segment (:func:`loss_reasons`).
     """
     ts = timeseries
     last = ts.iloc[-1]
@@ -127,6 +170,9 @@ def summarize(
             float((deals["won_by"].isin(["inbound_rep", "self_serve"])).sum()), leads
         ),
     }
+
+    if losses is not None and stale_by_segment is not None:
+        sales.update(loss_reasons(losses, stale_by_segment))
 
     revenue = float(ts["revenue"].sum())
     gross_profit = float(ts["gross_profit"].sum())

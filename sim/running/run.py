@@ -58,6 +58,8 @@ def run_one(
         gross_margin=scenario.economics.gross_margin,
         subscription_segments=[name for name, seg in scenario.market.segments.items()
                                if seg.purchase is Purchase.SUBSCRIPTION],
+        losses=losses,
+        stale_by_segment=dict(zip(scenario.market.segments, (int(n) for n in model.sales.stale_by_segment))),
     )
     steps, n_methods, n_tp = model.attributed_revenue.shape
     attribution = pd.DataFrame(

@@ -47,6 +47,7 @@ class SalesDepartment:
         # Today's new leads by source (channels in order, then organic), queued at the end of the morning.
         self.new_leads: list[list[Customer]] = [[] for _ in range(model.n_touchpoints)]
         self.rep_segments = [s for s, cfg in enumerate(model.segment_configs) if cfg.buying.value != "self_serve"]
+        self.stale_by_segment = [0] * len(model.segment_configs)  # whole run, per segment
         self.reset_counters()
         self.hire(self.config.headcount, day=0, ramped=True)
 
@@ -193,6 +194,7 @@ class SalesDepartment:
             elif arrived <= day - self.config.lead_stale_days:
                 customer.stage = Stage.LOST
                 self.stale_leads += 1
+                self.stale_by_segment[customer.segment] += 1
             else:
                 waiting.append((customer, arrived))
         workable = [lead for lead in waiting if lead[0].needs_a_rep]
