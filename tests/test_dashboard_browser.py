@@ -145,11 +145,21 @@ def test_dashboard_in_a_real_browser(dashboard, tmp_path):
             assert page.get_by_test_id("kpi-setting").inner_text().startswith("baseline: 3,000 customers")
             assert "6 reps" in page.get_by_test_id("kpi-setting").inner_text()
             page.screenshot(path=shots / "dashboard_start.png", full_page=True)
+            # Mesa's developer controls are hidden or relabelled for a class.
+            expect(page.get_by_text("Page 0", exact=True)).to_be_hidden()
+            expect(page.get_by_text("Use Threads", exact=True)).to_be_hidden()
+            expect(page.get_by_text(re.compile(r"Time: "))).to_have_count(0)
+            assert page.evaluate(
+                "() => [...document.querySelectorAll('.v-label')].some(l =>"
+                " getComputedStyle(l, '::after').content.includes('Render Interval (days)'))"
+            ), "Render Interval is not labelled in days"
+            expect(page.get_by_test_id("info-day")).to_have_text(re.compile(r"^Day 0 \(01 Jan 2026\)$"))
 
             # Step: one week in all four markets; figures and charts move.
             step.click()
             expect(page.get_by_test_id("kpi-day").locator(".kpi-value")).to_have_text(re.compile(r"^7 "), timeout=30_000)
             after_step = charts_rendered()
+            expect(page.get_by_test_id("info-day")).to_have_text(re.compile(r"^Day 7 \("))
             assert sum(a != b for a, b in zip(before, after_step)) >= 3, "charts did not redraw after Step"
             sales_cost_6_reps = _money(kpi("sales-cost"))
             first_week = {name: kpi(name) for name in ("revenue", "sales-cost", "marketing-cost", "customers")}

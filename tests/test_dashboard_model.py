@@ -102,3 +102,13 @@ def test_dashboard_command_refuses_bad_input(capsys):
         if pytest.importorskip("solara"):
             assert main(["dashboard", BASELINE, "--port", str(port)]) == 2
             assert f"--port {port}" in capsys.readouterr().err
+
+
+def test_funnel_chart_legend_lists_the_top_of_the_stack_first(baseline):
+    from sim.dashboard.charts import funnel_chart
+    from sim.engine.customers import STAGES
+
+    model = DashboardModel(baseline, seed=0, population=1000)
+    model.step()
+    labels = [t.get_text() for t in funnel_chart(model).axes[0].get_legend().get_texts()]
+    assert labels == list(reversed(STAGES))

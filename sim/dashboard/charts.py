@@ -49,7 +49,8 @@ def funnel_chart(model: DashboardModel) -> Figure:
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of the market")
     ax.set_title("Funnel: where the customers are", loc="left", fontsize=11)
-    handles = [Patch(color=STAGE_COLORS[s], label=s) for s in STAGES]
+    # Top of the stack first, as the stack reads.
+    handles = [Patch(color=STAGE_COLORS[s], label=s) for s in reversed(STAGES)]
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
     _time_axis(ax, model)
     return fig

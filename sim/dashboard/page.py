@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mesa.visualization import Slider, SolaraViz
+import solara
+from mesa.visualization import Slider, SolaraViz, solara_viz
+from mesa.visualization.utils import update_counter
 
 from sim.scenario.schema import Scenario
 from sim.dashboard.model import TACTICS, DashboardModel, lever_defaults
@@ -46,6 +48,14 @@ def initial_values(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v.value if isinstance(v, Slider) else v["value"] if isinstance(v, dict) else v for k, v in params.items()}
 
 
+@solara.component
+def ShowDay(model):
+    """The sidebar's "Information" as a day and a date (Mesa's default reads "Time: 378.0")."""
+    update_counter.get()
+    text = f"Day {model.day} ({model.date().strftime('%d %b %Y')})"
+    return solara.HTML(tag="div", unsafe_innerHTML=f'<span data-testid="info-day">{text}</span>')
+
+
 def make_page(scenario: Scenario | str | Path, overrides: dict | None = None, seed: int = 0):
     """The SolaraViz page for ``scenario`` (a Scenario or a scenario file, with overrides)."""
     if not isinstance(scenario, Scenario):
@@ -53,6 +63,8 @@ def make_page(scenario: Scenario | str | Path, overrides: dict | None = None, se
     elif overrides:
         scenario = scenario.with_overrides(overrides)
     params = model_params(scenario, seed)
+    # SolaraViz looks ShowSteps up in its module when it renders: show the day instead.
+    solara_viz.ShowSteps = ShowDay
     # Start from the sliders' values, so that Reset without touching a slider repeats the run.
     model = DashboardModel(**initial_values(params))
     return SolaraViz(

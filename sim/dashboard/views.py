@@ -71,8 +71,16 @@ def kpi_panel(model: DashboardModel) -> solara.Element:
 
 
 # Vuetify shows a slider's value only while it is dragged; a class needs to read it at a glance.
+# Mesa's SolaraViz also shows developer controls a class does not need: a "Page 0" tab bar (the
+# dashboard has one page), a "Use Threads" checkbox, and "Render Interval (steps)" where a step
+# is a day. Mesa 3.5 has no option for these, so the page's CSS hides or relabels them.
 ALWAYS_SHOW_SLIDER_VALUES = """
 <style>
+.v-tabs { display: none !important; }
+.v-navigation-drawer .v-input--checkbox { display: none !important; }
+.v-input__slider:has([aria-label="Render Interval (steps)"]) .v-label { font-size: 0 !important; }
+.v-input__slider:has([aria-label="Render Interval (steps)"]) .v-label::after {
+  content: "Render Interval (days)"; font-size: 16px; }
 .v-slider__thumb-label-container { display: block !important; }
 .v-slider__thumb-label { transform: translateY(-24px) translateX(-50%) !important; border-radius: 4px !important;
   width: auto !important; min-width: 26px; height: 18px !important; padding: 0 5px; font-size: 11px; }

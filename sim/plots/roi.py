@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.plots.style import FUNCTION_COLORS, money_axis, time_axis
+from sim.formatting import day
+from sim.plots.style import FUNCTION_COLORS, money_axis, monthly_totals, plot_monthly, time_axis
 
 if TYPE_CHECKING:
     from sim.analysis.optimize import SplitResult
@@ -35,7 +36,7 @@ def _series(result: "RoiResult", function: str, quantity: str) -> pd.DataFrame:
 
 def plot_roi(results: Mapping[str, "RoiResult"], fig: plt.Figure | None = None) -> plt.Figure:
     """Incremental ROI of each function over time (mean and 95% band, payback day marked),
-    and each function's daily incremental gross profit (30-day average): how long a
+    and each function's incremental gross profit per calendar month: how long a
     function's contribution lasts, e.g. after its spend stops."""
     fig = fig or plt.figure(figsize=(13, 8))
     axes = fig.subplots(2, 2, sharex=True)
@@ -48,15 +49,15 @@ def plot_roi(results: Mapping[str, "RoiResult"], fig: plt.Figure | None = None) 
             if s["mean"].isna().all():
                 ax.plot([], [], color=color, label=f"{name}: no {function} cost (ROI absent)")
                 continue
-            ax.plot(s["date"], s["mean"], color=color, lw=2, label=name)
-            ax.fill_between(s["date"], s["low"], s["high"], color=color, alpha=0.18, lw=0)
             pay = result.payback[function]
+            # The payback day goes in the legend: labels beside close markers would overlap.
+            ax.plot(s["date"], s["mean"], color=color, lw=2, label=f"{name}: payback "
+                    + (f"day {day(pay['mean'])}" if pay["mean"] is not None else "never"))
+            ax.fill_between(s["date"], s["low"], s["high"], color=color, alpha=0.18, lw=0)
             if pay["mean"] is not None:
                 when = s["date"].iloc[pay["mean"]]
                 ax.axvline(when, color=color, ls=":", lw=1.2)
                 ax.plot([when], [0], marker="o", color=color, ms=7)
-                ax.annotate(f"payback day {pay['mean']}", (when, 0), xytext=(4, 6 + 12 * list(results).index(name)),
-                            textcoords="offset points", color=color, fontsize=8)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_title(f"{function}: incremental ROI (cumulative)")
         ax.set_ylabel("(incremental gross profit - cost) / cost")
@@ -66,14 +67,14 @@ def plot_roi(results: Mapping[str, "RoiResult"], fig: plt.Figure | None = None) 
         for name, result in results.items():
             s = _series(result, function, "daily_incremental_gross_profit_usd")
             color = colors[name]
-            roll = lambda v: v.rolling(WINDOW, min_periods=1).mean() * 30.4375  # noqa: E731
-            ax.plot(s["date"], roll(s["mean"]), color=color, lw=2, label=name)
-            ax.fill_between(s["date"], roll(s["low"]), roll(s["high"]), color=color, alpha=0.15, lw=0)
-            cost = _series(result, function, "cost_usd")["mean"].diff().fillna(0.0)
-            ax.plot(s["date"], cost.rolling(WINDOW, min_periods=1).mean() * 30.4375, color=color, lw=1, ls="--")
+            # Calendar-month totals of the mean over replications.
+            plot_monthly(ax, monthly_totals(s["date"], s["mean"]), color=color, lw=2, label=name)
+            cost = _series(result, function, "cost_usd")
+            plot_monthly(ax, monthly_totals(cost["date"], cost["mean"].diff().fillna(cost["mean"].iloc[0])),
+                         color=color, lw=1, ls="--")
         ax.axhline(0, color="black", lw=0.8)
         ax.set_title(f"{function}: incremental gross profit (solid) and cost (dashed) per month", fontsize=10)
-        ax.set_ylabel(f"per month ({WINDOW}-day average)")
+        ax.set_ylabel("per calendar month (mean of replications)")
         money_axis(ax)
         time_axis(ax)
     fig.tight_layout()
@@ -176,8 +177,12 @@ def plot_response_curve(split: "SplitResult", fig: plt.Figure | None = None) -> 
                 fmt="*", ms=16, color="black", capsize=5, label=f"best: {best['reps']} reps, "
                 f"{best['marketing_share']:.0%} to marketing")
     for _, row in c.iterrows():
-        ax.annotate(f"{int(row['reps'])}", (row["marketing_share"], row["profit_mean"]), xytext=(0, -14),
-                    textcoords="offset points", ha="center", fontsize=7, color="grey")
+        # The star covers the point's own label: move that one to the right of the star.
+        at_best = row["marketing_share"] == best["marketing_share"]
+        ax.annotate(f"{int(row['reps'])}", (row["marketing_share"], row["profit_mean"]),
+                    xytext=(12, -4) if at_best else (0, -14), textcoords="offset points",
+                    ha="left" if at_best else "center", fontsize=7, color="black" if at_best else "grey",
+                    gid="reps-label")
     ax.set_xlabel("share of the budget spent on marketing channels (grey numbers: reps)")
     ax.set_ylabel("cumulative gross profit - all costs")
     ax.set_title(f"Budget split response — {split.scenario.name}: ${split.total_budget_usd:,.0f} over "

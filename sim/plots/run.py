@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from sim.engine.customers import STAGES
-from sim.plots.style import FUNCTION_COLORS, STAGE_COLORS, money_axis, time_axis
+from sim.plots.style import FUNCTION_COLORS, STAGE_COLORS, money_axis, monthly_totals, plot_monthly, time_axis
 
 __all__ = ["plot_funnel", "plot_economics"]
 
@@ -37,7 +37,9 @@ def plot_funnel(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None
     ax1.set_ylim(0, 100)
     ax1.set_ylabel("share of the market (%)")
     ax1.set_title(f"Funnel: where the {int(population):,} customers are" + (f" — {title}" if title else ""))
-    ax1.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, title="stage")
+    # The legend lists the stages as the stack shows them: top of the stack first.
+    handles, labels = ax1.get_legend_handles_labels()
+    ax1.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, title="stage")
     time_axis(ax1)
     # Marketing acts on the top of the funnel, sales on the bottom: show both flows.
     window = 30
@@ -62,16 +64,16 @@ def plot_economics(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = N
     fig = fig or plt.figure(figsize=(11, 9))
     ax_cost, ax_rev, ax_cum = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1, 1.4]})
     dates = _dates(mean)
-    window = 30
-    monthly = mean[cols].rolling(window, min_periods=1).mean() * 30.4375
-    ax_cost.plot(dates, monthly["marketing_cost"], label="marketing (channels + team)", color=FUNCTION_COLORS["marketing"], lw=2)
-    ax_cost.plot(dates, monthly["sales_cost"], label="sales (salaries + commissions)", color=FUNCTION_COLORS["sales"], lw=2)
-    ax_cost.set_ylabel("cost per month")
+    # Calendar-month totals (not a rolling window): one flat step per month.
+    monthly = {c: monthly_totals(dates, mean[c]) for c in ("marketing_cost", "sales_cost", "revenue")}
+    plot_monthly(ax_cost, monthly["marketing_cost"], label="marketing (channels + team)", color=FUNCTION_COLORS["marketing"], lw=2)
+    plot_monthly(ax_cost, monthly["sales_cost"], label="sales (salaries + commissions)", color=FUNCTION_COLORS["sales"], lw=2)
+    ax_cost.set_ylabel("cost per calendar month")
     ax_cost.set_ylim(bottom=0)
     ax_cost.set_title("Economics per function" + (f" — {title}" if title else ""))
     ax_cost.legend(loc="lower right", frameon=True, framealpha=0.9)
-    ax_rev.plot(dates, monthly["revenue"], label="revenue", color=FUNCTION_COLORS["revenue"], lw=2)
-    ax_rev.set_ylabel("revenue per month")
+    plot_monthly(ax_rev, monthly["revenue"], label="revenue", color=FUNCTION_COLORS["revenue"], lw=2)
+    ax_rev.set_ylabel("revenue per calendar month")
     ax_rev.set_ylim(bottom=0)
     ax_rev.legend(loc="upper left", frameon=False)
     for ax in (ax_cost, ax_rev):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from sim.formatting import money
 
-__all__ = ["FUNCTION_COLORS", "STAGE_COLORS", "money_axis", "time_axis"]
+__all__ = ["FUNCTION_COLORS", "STAGE_COLORS", "money_axis", "monthly_totals", "plot_monthly", "time_axis"]
 
 STAGE_COLORS = {
     "unaware": "#d9d9d9",
@@ -34,3 +36,17 @@ def money_axis(ax, axis: str = "y") -> None:
     """Dollar ticks on ``axis``: ``$500k``, ``-$1.2M``."""
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(FuncFormatter(lambda x, _pos: money(x)))
+
+
+def monthly_totals(dates, values) -> pd.Series:
+    """Daily ``values`` summed per calendar month (index: ``Period('2026-03', 'M')``).
+
+    The first and last months hold only the days simulated in them (partial totals)."""
+    series = pd.Series(np.asarray(values, dtype=float), index=pd.DatetimeIndex(pd.to_datetime(dates)))
+    return series.groupby(series.index.to_period("M")).sum()
+
+
+def plot_monthly(ax, totals: pd.Series, **kwargs):
+    """Draw monthly ``totals`` as one flat step per calendar month, from its first to its last day."""
+    edges = [p.start_time for p in totals.index] + [totals.index[-1].end_time.normalize() + pd.Timedelta(days=1)]
+    return ax.stairs(totals.to_numpy(), mdates.date2num(pd.DatetimeIndex(edges).to_pydatetime()), baseline=None, **kwargs)
