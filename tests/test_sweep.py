@@ -413,8 +413,9 @@ def test_export_mmm_gives_weekly_data_and_a_ground_truth(tmp_path):
     # counterfactual is the same run, so its contribution is exactly zero
     assert truth.loc["social", "spend_usd"] == 0 and truth.loc["social", "incremental_revenue_usd"] == 0
     assert (weekly["incremental_revenue_social"] == 0).all()
-    # the truth covers the whole horizon; the weekly table only complete weeks
-    assert truth.loc["search", "spend_usd"] >= data["spend_search"].sum() > 0
+    # the truth covers the CSV's own window of complete weeks, as the weekly table does
+    assert truth.loc["search", "spend_usd"] == pytest.approx(data["spend_search"].sum(), rel=1e-12)
+    assert data["spend_search"].sum() > 0
     assert truth.loc["all_channels", "spend_usd"] == pytest.approx(truth["spend_usd"].drop("all_channels").sum())
 
 
