@@ -115,10 +115,12 @@ class Customers:
         :meth:`snooze` for those whose check changed nothing (a move re-arms by itself).
         """
         if self._due_day != day:
-            self._due = np.flatnonzero(self.alarm == day)
+            # (<= day: an alarm set for today after its phase ran today rings tomorrow)
+            self._due = np.flatnonzero((self.alarm >= 0) & (self.alarm <= day))
             self._due_day = day
         idx = self._due
-        idx = idx[(self.alarm[idx] == day) & self.in_stage(idx, *stages)]
+        alarm = self.alarm[idx]
+        idx = idx[(alarm >= 0) & (alarm <= day) & self.in_stage(idx, *stages)]
         from sim.engine.keyed import Kind
 
         u = self.keys.uniform(Kind.ALARM_CHECK, idx, self.moves[idx], day - self.stage_day[idx])

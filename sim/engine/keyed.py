@@ -152,8 +152,8 @@ def arm(root, kind, idx, moves, days_in_stage, day, stage, segment_start, bound,
         if q <= 0.0:
             alarm[c] = -1
             continue
-        if q >= 1.0:
-            gap = 1.0
+        if q >= 1.0:  # checked every day, from the day of entry on (rings at the next phase)
+            gap = 0.0
         else:
             u = _uniform(root, kind, c, moves[c], days_in_stage[i])
             gap = 1.0 + np.floor(np.log1p(-u) / np.log1p(-q))
