@@ -451,3 +451,21 @@ def test_grid_columns_have_one_type_so_every_parquet_file_shares_a_schema(tmp_pa
     assert {type(p["marketing_scale"]) for p in sweep.points} == {float}
     assert {type(p["sales.headcount"]) for p in sweep.points} == {int}
     assert sweep.runs[2].overrides["channels.search.monthly_budget_usd"] == 20000 * 1.0
+
+
+def test_a_misspelt_outcome_is_refused_before_any_run(tmp_path):
+    text = SMALL.replace('seed = 5\n', 'seed = 5\noutcomes = ["total_contribution_usd", "sales_win_rat"]\n')
+    with pytest.raises(SweepError, match="outcomes: 'sales_win_rat' is not a KPI column.*did you mean 'sales_win_rate'"):
+        Sweep.from_toml(write(tmp_path, text))
+    assert not (tmp_path / "out").exists()
+    fine = SMALL.replace('seed = 5\n', 'seed = 5\noutcomes = ["total_contribution_usd", "sales_win_rate"]\n')
+    assert Sweep.from_toml(write(tmp_path, fine)).spec.outcomes[1] == "sales_win_rate"
+
+
+def test_analyze_says_when_no_run_has_a_value(tmp_path, capsys):
+    # 30 days of a small market: no run's contribution pays back, so payback_day is empty everywhere.
+    out = tmp_path / "grid"
+    Sweep.from_toml(write(tmp_path, SMALL)).run(out, executor=LocalExecutor(workers=1), progress=False)
+    assert main(["analyze", str(out), "--outcome", "payback_day", "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "payback_day: no finished run has a value (no run pays back within the horizon)" in printed

@@ -155,7 +155,8 @@ def write_charts(report: "SweepAnalysis", folder: str | Path | None = None) -> l
             if report.points[f"{outcome}_mean"].notna().any():
                 figure, name = plot_response(report.points, factors, outcome), f"response_{outcome}.png"
         elif design == Design.LHS:
-            figure, name = plot_scatter(finished, factors, outcome), f"scatter_{outcome}.png"
+            if finished[outcome].notna().any():  # nothing to draw when no run has a value
+                figure, name = plot_scatter(finished, factors, outcome), f"scatter_{outcome}.png"
         if figure is not None:
             figure.savefig(folder / name, dpi=110, bbox_inches="tight")
             plt.close(figure)

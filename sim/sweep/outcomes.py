@@ -114,3 +114,15 @@ def evaluate_task(task: tuple) -> tuple[list[str], pd.DataFrame | None, pd.DataF
     cpu, wall = time.process_time(), time.perf_counter()
     ids, kpis, series = evaluate_chunk(*task)
     return ids, kpis, series, time.process_time() - cpu, time.perf_counter() - wall
+
+
+def outcome_columns(scenario: Scenario) -> list[str]:
+    """The KPI columns :func:`kpi_row` gives for runs of ``scenario``.
+
+    They depend on the channels and segments, not on the market's size, so a one-week run of
+    200 customers tells them (about 50 ms).
+    """
+    from sim.running.run import run_one
+
+    tiny = scenario.with_overrides({"market.population": 200, "time.horizon_days": 7})
+    return list(kpi_row(run_one(tiny, 0), tiny))

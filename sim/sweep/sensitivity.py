@@ -197,6 +197,8 @@ def format_report(report: SweepAnalysis, max_points: int = 30) -> str:
             column = f"{outcome}_mean"
             table = report.points.dropna(subset=[column])
             if table.empty:
+                lines.append(f"\n{outcome}: no finished run has a value"
+                             + (" (no run pays back within the horizon)" if "payback" in outcome else ""))
                 continue
             shown_note = f"first {max_points} of {len(table)}; all in points.csv" if len(table) > max_points else ""
             lines.append(f"\n{outcome}: mean [95% interval] per design point" + (f" ({shown_note})" if shown_note

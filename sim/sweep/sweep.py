@@ -59,9 +59,24 @@ class Sweep:
         self.set_overrides = dict(set_overrides or {})
         self.points, self.samples = design_matrix(spec)
         self._check_factor_keys()
+        self._check_outcomes()
         self.runs = self._plan()
         self.already_done = 0
         self.stats: dict[str, float] = {}
+
+    def _check_outcomes(self) -> None:
+        """Refuse a misspelt ``outcomes`` entry before any run (not only at ``analyze``)."""
+        import difflib
+
+        from sim.sweep.outcomes import outcome_columns
+
+        known = outcome_columns(self.base)
+        for outcome in self.spec.outcomes:
+            if outcome not in known:
+                close = difflib.get_close_matches(outcome, known, n=3)
+                hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+                raise SweepError(f"{self.source}: outcomes: {outcome!r} is not a KPI column of these runs{hint} "
+                                 "(`marketsim analyze` lists them; e.g. total_contribution_usd, sales_win_rate)")
 
     # ------------------------------------------------------------------ loading
     @classmethod
