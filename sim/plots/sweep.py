@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from sim.formatting import compact
 from sim.sweep.spec import Design
@@ -93,7 +94,9 @@ def plot_response(points: pd.DataFrame, factors: Sequence[str], outcome: str, ax
         others = [f for f in varying[2:]]
         ax.set_title(f"{outcome} (mean over replications" + (f", averaged over {', '.join(others)})" if others
                                                               else ")"))
-        fig.colorbar(image, ax=ax, label=outcome)
+        bar = fig.colorbar(image, ax=ax, label=outcome)
+        bar.formatter = FuncFormatter(lambda x, _pos: compact(x))  # the same units as the cells
+        bar.update_ticks()
     elif len(varying) == 1:
         fx = varying[0]
         data = points.sort_values(fx)

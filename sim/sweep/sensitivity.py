@@ -24,6 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from sim.formatting import number
 from sim.running.statistics import mean_interval
 from sim.sweep.spec import Design, SweepError
 from sim.sweep.store import RESULTS, read_design, read_manifest, read_results
@@ -192,7 +193,7 @@ def format_report(report: SweepAnalysis, max_points: int = 30) -> str:
     """A short text summary: each outcome per design point (in design order) and the index table."""
     lines = [f"design: {report.design}, {len(report.points)} points, factors: {', '.join(report.factors)}"]
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format",
-                           lambda v: f"{v:,.4g}"):
+                           number):
         for outcome in report.outcomes if report.indices is None else []:  # sampled designs: indices only
             column = f"{outcome}_mean"
             table = report.points.dropna(subset=[column])
