@@ -44,15 +44,9 @@ def _scale_channels(scenario, factor: float, only: str | None = None) -> dict:
 def gross_profit(args: tuple) -> float:
     path, overrides, seed = args
     from sim import Scenario
-    from sim.engine.model import MarketModel
+    from sim.running.run import run_one
 
-    scenario = Scenario.from_toml(path, overrides)
-    model = MarketModel(scenario, seed=seed)
-    total = 0.0
-    while model.running:
-        model.step()
-        total += model.today["gross_profit"]
-    return total
+    return float(run_one(Scenario.from_toml(path, overrides), seed).timeseries["gross_profit"].sum())
 
 
 def main() -> None:

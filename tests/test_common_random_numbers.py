@@ -11,17 +11,13 @@ import numpy as np
 from sim import Scenario
 from sim.engine.customers import Stage
 from sim.engine.model import MarketModel
+from sim.running.run import run_one
 
 from .conftest import SCENARIOS
 
 
 def _gross_profit(scenario: Scenario, seed: int) -> float:
-    model = MarketModel(scenario, seed=seed)
-    total = 0.0
-    while model.running:
-        model.step()
-        total += model.today["gross_profit"]
-    return total
+    return float(run_one(scenario, seed).timeseries["gross_profit"].sum())
 
 
 # 8 seeds at 2,000 customers x 365 days with the rep limit lifted (``sales.capacity``: with

@@ -145,13 +145,11 @@ class MarketingChannel(mesa.Agent):
         counts = keys.poisson(Kind.EXPOSURE_COUNT, self._block_key, day, means)
         if counts.sum() == 0:
             return _EMPTY, _EMPTY
-        hits = []
+        n_blocks = sizes.size  # blocks 0..n-1 are noticed impressions, n..2n-1 clicks
+        notice, click = [], []
         for j in np.flatnonzero(counts).tolist():
             u = keys.run(Kind.EXPOSURE_HIT, self._block_key + j, day, int(counts[j]))
-            hits.append(self._block_starts[j] + (u * self._block_sizes[j]).astype(np.int64))
-        n_blocks = sizes.size
-        notice = [h for j, h in zip(np.flatnonzero(counts).tolist(), hits) if j < n_blocks]
-        click = [h for j, h in zip(np.flatnonzero(counts).tolist(), hits) if j >= n_blocks]
+            (notice if j < n_blocks else click).append(self._block_starts[j] + (u * self._block_sizes[j]).astype(np.int64))
         return (np.unique(np.concatenate(notice)) if notice else _EMPTY,
                 np.unique(np.concatenate(click)) if click else _EMPTY)
 
