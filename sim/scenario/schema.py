@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import enum
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
+
+from sim.scenario.base import (
+    Buying, ChannelKind, Frozen, NetworkKind, NonNegative, Probability, Purchase, ScenarioError, Tactic,
+)
+from sim.scenario.market import Market, Segment, WordOfMouth
+from sim.scenario.sales import HeadcountChange, Sales
 
 __all__ = [
     "Buying",
@@ -38,170 +43,9 @@ __all__ = [
     "parse_override",
 ]
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-
-
-class ScenarioError(ValueError):
-    """A scenario (file, dictionary or override) that cannot be used.
-
-    The message names the key, the offending value and what is allowed.
-    """
-
-
-class Frozen(BaseModel):
-    """Base of every specification model: unknown keys are refused, instances are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
-
-
-class Buying(str, enum.Enum):
-    """How a segment buys."""
-
-    SELF_SERVE = "self_serve"  # buys online at list price, no rep needed (or possible)
-    REP_ONLY = "rep_only"  # buys only through a sales rep
-    HYBRID = "hybrid"  # buys online when list price is acceptable, else waits for a rep
-
-
-class Purchase(str, enum.Enum):
-    """How a won customer pays."""
-
-    SUBSCRIPTION = "subscription"  # the deal price is a yearly contract, billed daily
-    REPEAT = "repeat"  # the deal price is paid at once; repeat orders follow
-
-
-class ChannelKind(str, enum.Enum):
-    """What a marketing channel is for (a label; effects come from its parameters)."""
-
-    BRAND = "brand"
-    PERFORMANCE = "performance"
-
-
-class Tactic(str, enum.Enum):
-    """Time-dependent concession tactic of the seller (Faratin, Sierra & Jennings 1998)."""
-
-    BOULWARE = "boulware"  # holds out, concedes late (e = 0.2)
-    LINEAR = "linear"  # e = 1
-    CONCEDER = "conceder"  # concedes early (e = 5)
-
-    @property
-    def exponent(self) -> float:
-        return {"boulware": 0.2, "linear": 1.0, "conceder": 5.0}[self.value]
-
-
-class NetworkKind(str, enum.Enum):
-    """Who talks to whom for word of mouth."""
-
-    SMALL_WORLD = "small_world"  # Watts-Strogatz ring with rewiring, seeded
-    MIXED = "mixed"  # everybody hears from everybody (the Bass limit)
-    NONE = "none"  # no word of mouth
-
-
 class Time(Frozen):
     horizon_days: int = Field(730, gt=0, le=36500, description="Number of daily steps simulated.")
     start_date: dt.date = Field(dt.date(2026, 1, 1), description="Calendar date of step 0.")
-
-
-class Segment(Frozen):
-    share: Probability = Field(description="Share of the population in this segment (shares sum to 1).")
-    list_price_usd: float | None = Field(
-        None, gt=0, description="List price of a deal in this segment; none: market.list_price_usd."
-    )
-    buying: Buying = Field(Buying.REP_ONLY, description="self_serve, rep_only or hybrid.")
-    purchase: Purchase = Field(Purchase.SUBSCRIPTION, description="subscription or repeat.")
-    reservation_price_usd: float = Field(
-        gt=0, description="Median of the most a customer will pay per deal (lognormal across customers)."
-    )
-    reservation_price_sigma: NonNegative = Field(
-        0.35, le=3.0, description="Log-scale spread of reservation prices across customers."
-    )
-    consider_rate: Probability = Field(
-        0.01, description="Daily probability that an aware customer with full brand memory starts considering."
-    )
-    lead_rate: Probability = Field(
-        0.01, description="Daily probability that a considering customer with full brand memory becomes an inbound lead."
-    )
-    lose_interest_rate: Probability = Field(
-        0.005, description="Daily probability that a considering customer drops back to aware."
-    )
-    forget_rate: Probability = Field(
-        0.005, description="Daily probability that an aware customer with no brand memory left forgets the brand."
-    )
-    qualification_rate: Probability = Field(
-        0.6, description="Probability that a lead worked by a rep qualifies as an opportunity (else back to aware)."
-    )
-    outbound_response_rate: Probability = Field(
-        0.03, description="Probability that an outbound call to this segment opens an opportunity (before brand lift)."
-    )
-    self_serve_rate: Probability = Field(
-        0.1, description="Daily probability that a self-serve lead who accepts the list price buys online."
-    )
-    discovery_days: float = Field(
-        14, ge=0, le=3650, description="Mean days from opportunity to negotiation (demo, discovery)."
-    )
-    negotiation_days: int = Field(
-        30, ge=1, le=3650, description="Deadline of a negotiation in days; no agreement by then loses the deal."
-    )
-    competitor_rate: Probability = Field(
-        0.005, description="Daily probability that a competitor takes an open opportunity or negotiation."
-    )
-    monthly_churn: Probability = Field(
-        0.02, description="Monthly probability that a customer won at list price with no brand memory churns."
-    )
-    repeat_interval_days: float = Field(
-        90, gt=0, le=36500, description="Mean days between repeat orders (purchase = repeat)."
-    )
-    winback_rate: Probability = Field(
-        0.002, description="Daily probability that a lost or churned customer becomes aware again."
-    )
-
-
-class WordOfMouth(Frozen):
-    network: NetworkKind = Field(NetworkKind.SMALL_WORLD, description="small_world, mixed or none.")
-    degree: int = Field(10, ge=2, le=200, description="Neighbours per customer (small_world; even).")
-    rewire: Probability = Field(0.1, description="Share of small-world links rewired at random.")
-    awareness_rate: Probability = Field(
-        0.02,
-        description="Daily probability that an unaware customer whose neighbours are all customers hears of the brand.",
-    )
-    consider_rate: Probability = Field(
-        0.01,
-        description="Daily probability that an aware customer whose neighbours are all customers starts considering.",
-    )
-    brand_effect: Probability = Field(
-        0.5, description="Brand memory given by hearing of the brand from a neighbour (0-1)."
-    )
-
-
-class Market(Frozen):
-    population: int = Field(gt=0, le=100_000_000, description="Number of customers (businesses) in the market.")
-    list_price_usd: float = Field(gt=0, description="List price of a deal (a yearly contract for subscriptions).")
-    brand_memory_half_life_days: float = Field(
-        90, gt=0, description="Half-life of a customer's brand memory (carryover of marketing)."
-    )
-    brand_price_premium: NonNegative = Field(
-        0.15, le=10, description="Raise of the reservation price at full brand memory (brand trust)."
-    )
-    brand_loyalty: Probability = Field(
-        0.5, description="Cut in churn for a customer won with full brand memory."
-    )
-    discount_churn: NonNegative = Field(
-        2.0, le=100, description="Extra churn per unit of discount (a 20% discount with 2.0 gives +40% churn)."
-    )
-    segments: dict[str, Segment] = Field(description="Customer segments by name.")
-    word_of_mouth: WordOfMouth = Field(default_factory=WordOfMouth)
-    initial_customers: Probability = Field(0.0, description="Share of each segment that is a customer at step 0.")
-    initial_awareness: Probability = Field(0.0, description="Share of each segment that is aware at step 0.")
-
-    @model_validator(mode="after")
-    def _shares_sum_to_one(self) -> "Market":
-        if not self.segments:
-            raise ValueError("market.segments: at least one segment is needed")
-        total = sum(s.share for s in self.segments.values())
-        if abs(total - 1.0) > 1e-6:
-            shares = ", ".join(f"{k}={v.share:g}" for k, v in self.segments.items())
-            raise ValueError(f"market.segments: shares must sum to 1, got {total:g} ({shares})")
-        return self
 
 
 class Channel(Frozen):
@@ -235,54 +79,6 @@ class Channel(Frozen):
 class Marketing(Frozen):
     team_monthly_cost_usd: NonNegative = Field(0.0, description="Marketing team cost per month (not channel spend).")
     end_month: int | None = Field(None, ge=0, description="Month from which all marketing stops; none: never.")
-
-
-class HeadcountChange(Frozen):
-    month: int = Field(ge=0, description="Month of the change.")
-    headcount: int = Field(ge=0, le=100_000, description="Reps from that month on.")
-
-
-class Sales(Frozen):
-    headcount: int = Field(ge=0, le=100_000, description="Reps at step 0 (fully ramped).")
-    plan: list[HeadcountChange] = Field(
-        default_factory=list, description="Headcount changes: hires ramp up; departures lose their open deals."
-    )
-    ramp_days: int = Field(150, ge=0, le=3650, description="Days for a new rep to reach full productivity.")
-    capacity: int = Field(20, ge=1, le=10_000, description="Open opportunities and negotiations a rep can carry.")
-    leads_per_day: float = Field(8, ge=0, description="Leads a fully ramped rep can work per day.")
-    outbound_calls_per_day: float = Field(
-        10, ge=0, description="Outbound prospecting calls per ramped rep per day, when capacity is free."
-    )
-    skill_mean: Probability = Field(0.5, description="Mean rep skill (0-1).")
-    skill_sd: NonNegative = Field(0.15, le=1, description="Spread of rep skill across reps.")
-    brand_outbound_lift: NonNegative = Field(
-        1.0, le=100, description="Raise of the outbound response rate for a prospect with full brand memory."
-    )
-    value_selling: NonNegative = Field(
-        0.2, le=10, description="Raise of the buyer's reservation price by a rep of skill 1."
-    )
-    annual_salary_usd: NonNegative = Field(90_000, description="Base salary per rep per year.")
-    commission_rate: Probability = Field(0.1, description="Commission paid on the value of each deal won by a rep.")
-    loaded_cost_multiplier: float = Field(
-        1.0, ge=1.0, le=10.0,
-        description="Fully loaded cost of a salary (benefits, tools, travel) as a multiple of base salary; "
-        "applies to reps and managers; the part above 1 is the ledger line sales_overhead (1.3-1.5 is typical).",
-    )
-    reps_per_manager: int = Field(
-        0, ge=0, le=10_000,
-        description="Reps per first-line sales manager: ceil(reps / this) managers are paid each day "
-        "(ledger line sales_managers); 0 = no managers (6-10 is typical).",
-    )
-    manager_annual_salary_usd: NonNegative = Field(
-        150_000, description="Base salary per sales manager per year (used when reps_per_manager > 0)."
-    )
-    annual_quota_usd: NonNegative = Field(600_000, description="Quota per ramped rep per year (deal value).")
-    tactic: Tactic = Field(Tactic.LINEAR, description="Concession tactic: boulware, linear or conceder.")
-    max_discount: Probability = Field(0.3, description="Deepest discount off list price a rep may give (the floor).")
-    buyer_opening: Probability = Field(
-        0.6, description="Buyer's first offer as a share of its reservation price."
-    )
-    lead_stale_days: int = Field(21, ge=1, le=3650, description="Days after which an unworked lead is lost (stale).")
 
 
 class Economics(Frozen):

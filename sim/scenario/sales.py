@@ -1,0 +1,57 @@
+"""The sales section of a scenario: headcount and its plan, reps, negotiation, costs."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from sim.scenario.base import Frozen, NonNegative, Probability, Tactic
+
+__all__ = ["HeadcountChange", "Sales"]
+
+
+class HeadcountChange(Frozen):
+    month: int = Field(ge=0, description="Month of the change.")
+    headcount: int = Field(ge=0, le=100_000, description="Reps from that month on.")
+
+
+class Sales(Frozen):
+    headcount: int = Field(ge=0, le=100_000, description="Reps at step 0 (fully ramped).")
+    plan: list[HeadcountChange] = Field(
+        default_factory=list, description="Headcount changes: hires ramp up; departures lose their open deals."
+    )
+    ramp_days: int = Field(150, ge=0, le=3650, description="Days for a new rep to reach full productivity.")
+    capacity: int = Field(20, ge=1, le=10_000, description="Open opportunities and negotiations a rep can carry.")
+    leads_per_day: float = Field(8, ge=0, description="Leads a fully ramped rep can work per day.")
+    outbound_calls_per_day: float = Field(
+        10, ge=0, description="Outbound prospecting calls per ramped rep per day, when capacity is free."
+    )
+    skill_mean: Probability = Field(0.5, description="Mean rep skill (0-1).")
+    skill_sd: NonNegative = Field(0.15, le=1, description="Spread of rep skill across reps.")
+    brand_outbound_lift: NonNegative = Field(
+        1.0, le=100, description="Raise of the outbound response rate for a prospect with full brand memory."
+    )
+    value_selling: NonNegative = Field(
+        0.2, le=10, description="Raise of the buyer's reservation price by a rep of skill 1."
+    )
+    annual_salary_usd: NonNegative = Field(90_000, description="Base salary per rep per year.")
+    commission_rate: Probability = Field(0.1, description="Commission paid on the value of each deal won by a rep.")
+    loaded_cost_multiplier: float = Field(
+        1.0, ge=1.0, le=10.0,
+        description="Fully loaded cost of a salary (benefits, tools, travel) as a multiple of base salary; "
+        "applies to reps and managers; the part above 1 is the ledger line sales_overhead (1.3-1.5 is typical).",
+    )
+    reps_per_manager: int = Field(
+        0, ge=0, le=10_000,
+        description="Reps per first-line sales manager: ceil(reps / this) managers are paid each day "
+        "(ledger line sales_managers); 0 = no managers (6-10 is typical).",
+    )
+    manager_annual_salary_usd: NonNegative = Field(
+        150_000, description="Base salary per sales manager per year (used when reps_per_manager > 0)."
+    )
+    annual_quota_usd: NonNegative = Field(600_000, description="Quota per ramped rep per year (deal value).")
+    tactic: Tactic = Field(Tactic.LINEAR, description="Concession tactic: boulware, linear or conceder.")
+    max_discount: Probability = Field(0.3, description="Deepest discount off list price a rep may give (the floor).")
+    buyer_opening: Probability = Field(
+        0.6, description="Buyer's first offer as a share of its reservation price."
+    )
+    lead_stale_days: int = Field(21, ge=1, le=3650, description="Days after which an unworked lead is lost (stale).")
