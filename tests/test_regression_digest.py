@@ -15,8 +15,8 @@ from sim import run
 #: sha256 of timeseries.csv (and deals.csv) for the small baseline, seed 11, by engine.
 PINNED = {
     "fast": {
-        "timeseries": "0d52771dbb4c9c7924750cbb9a804063c9c559b34af9ea38d1a4109a1365078c",
-        "deals": "c4f801e9319da28ff6517119e7f49b5ce17492b0e648f9d91b188dac0765d6e9",
+        "timeseries": "c7fa589976599b89135ad1d8182c236a314b15fed71644b3c7d3ea9efb0e5c7a",
+        "deals": "202027600bc05e31ae169425dad67cb4d24e1c8585cd1a5411db019ca2c8aff1",
     },
     "reference": {
         "timeseries": "ed1ee6a5eb3ed4997bd50cb73998fb626bee20ad60c16ab822107935061729e3",

@@ -63,6 +63,7 @@ class Customers:
         self.price = np.zeros(n, dtype=np.float32)  # price of the current/last deal, USD
         self.churn_multiplier = np.ones(n, dtype=np.float32)
         self.won_by = np.zeros(n, dtype=np.int8)
+        self.owner = np.full(n, -1, dtype=np.int32)  # serial number of the rep owning the account
         # Touch counts before conversion: one row per channel, then one for sales.
         self.n_touchpoints = n_channels + 1
         self.sales_touch = n_channels

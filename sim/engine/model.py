@@ -341,6 +341,7 @@ class MarketModel(mesa.Model):
         np.maximum(self._arr_attributed, 0.0, out=self._arr_attributed)
         self.churned_by_won += np.bincount(c.won_by[idx], minlength=len(WON_BY))
         self.churned_today = idx.size
+        self.sales.disown(idx)
         c.move(idx, Stage.CHURNED, self.day, "churn")
 
     def account(self) -> None:
@@ -389,6 +390,7 @@ class MarketModel(mesa.Model):
             marketing_leads=sales.marketing_leads,
             leads_worked=sales.leads_worked,
             stale_leads=sales.stale_leads,
+            nurtured_leads=sales.nurtured_leads,
             outbound_calls=sales.outbound_calls,
             opportunities=sales.opportunities,
             outbound_opportunities=sales.outbound_opportunities,
@@ -403,6 +405,7 @@ class MarketModel(mesa.Model):
             noticed=sum(ch.noticed for ch in self.channels),
             annual_recurring_revenue=self.annual_recurring_revenue,
         )
+        row.update({f"rep_hours_{name}": hours for name, hours in sales.hours.items()})
         for ch in self.channels:
             row[f"impressions_{ch.name}"] = ch.impressions
             row[f"leads_{ch.name}"] = ch.leads

@@ -16,9 +16,10 @@ import mesa
 import numpy as np
 
 from sim.engine.customers import Stage
-from sim.engine.negotiation import settle
-from sim.scenario.schema import Buying
 from sim.engine.keyed import Kind
+from sim.engine.negotiation import settle
+from sim.engine.workload import lead_order, lead_score, lead_slots, rep_hours, route, speed_to_lead
+from sim.scenario.schema import Buying
 
 if TYPE_CHECKING:
     from sim.engine.model import MarketModel
@@ -75,8 +76,11 @@ class SalesTeam:
         # Lead queue (arrival order) and pipeline (one row per open opportunity).
         self.lead_ids = np.empty(0, dtype=np.int64)
         self.lead_day = np.empty(0, dtype=np.int32)
+        self.lead_score = np.empty(0, dtype=np.float64)
         self._new_lead_ids: list[np.ndarray] = []
         self._new_lead_days: list[np.ndarray] = []
+        self._new_lead_scores: list[np.ndarray] = []
+        self.accounts = np.zeros(0, dtype=np.int64)  # customers each rep (by serial) owns now
         self.p_cust = np.empty(0, dtype=np.int64)
         self.p_rep = np.empty(0, dtype=np.int64)  # position in self.reps
         self.p_event = np.empty(0, dtype=np.int8)
@@ -100,7 +104,9 @@ class SalesTeam:
         self.deals_won = 0
         self.deals_lost = 0
         self.self_serve_wins = 0
+        self.nurtured_leads = 0
         self.commission_usd = 0.0
+        self.hours = dict.fromkeys(("available", "deals", "accounts", "leads", "outbound"), 0.0)
 
     # ------------------------------------------------------------------ staffing
     @property
@@ -116,6 +122,7 @@ class SalesTeam:
             rep.serial = self._hired
             self._hired += 1
             self.reps.append(rep)
+        self.accounts = np.concatenate([self.accounts, np.zeros(count, dtype=np.int64)])
         self._rep_arrays()
 
     def _release(self, count: int, day: int) -> None:
@@ -125,8 +132,12 @@ class SalesTeam:
         if gone.any():
             self._lose(np.flatnonzero(gone), day, "rep_left")
             self._drop(gone)
+        customers = self.model.customers
         for pos in reversed(leaving):
             rep = self.reps.pop(pos)
+            if self.accounts[rep.serial]:  # its customers lose their account owner
+                customers.owner[customers.owner == rep.serial] = -1
+                self.accounts[rep.serial] = 0
             rep.leave_day = day
             self.former_reps.append(rep)
             rep.remove()
@@ -173,6 +184,11 @@ class SalesTeam:
         self.model.customers.move(idx, Stage.LEAD, day, source)
         self._new_lead_ids.append(idx.astype(np.int64))
         self._new_lead_days.append(np.full(idx.size, day, dtype=np.int32))
+        model = self.model
+        seg = self.model.customers.segment_of(idx)
+        self._new_lead_scores.append(
+            lead_score(model.reservation_now(idx, day), model.segments.list_price[seg], model.customers.memory_now(idx, day))
+        )
         self.leads += idx.size
         if source != "organic":
             self.marketing_leads += idx.size
@@ -181,19 +197,48 @@ class SalesTeam:
         if self._new_lead_ids:
             self.lead_ids = np.concatenate([self.lead_ids, *self._new_lead_ids])
             self.lead_day = np.concatenate([self.lead_day, *self._new_lead_days])
+            self.lead_score = np.concatenate([self.lead_score, *self._new_lead_scores])
             self._new_lead_ids.clear()
             self._new_lead_days.clear()
+            self._new_lead_scores.clear()
+
+    def _plan_hours(self, day: int) -> None:
+        """Each rep's hours today after its committed work (open deals, accounts)."""
+        n = len(self.reps)
+        stage = self.model.customers.stage[self.p_cust]
+        in_discovery = np.bincount(self.p_rep[stage == Stage.OPPORTUNITY], minlength=n)
+        in_negotiation = np.bincount(self.p_rep[stage == Stage.NEGOTIATION], minlength=n)
+        self._hours = rep_hours(
+            self.config.time, self.productivities(day), in_discovery, in_negotiation, self.accounts[self._serials]
+        )
+        self._outbound_hours = self._hours.after_leads(np.zeros(n))
+        if self.config.time.hours_per_week is not None:
+            for name in ("available", "deals", "accounts"):
+                self.hours[name] = float(getattr(self._hours, name).sum())
+
+    def _route(self, lead_ids: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """The rep (position) each lead goes to: its most preferred rep with room, by a
+        preference keyed by the lead and the rep's serial number."""
+        n, r = lead_ids.size, len(self.reps)
+        moves = self.model.customers.moves[lead_ids]
+        preference = self.model.keys.uniform(
+            Kind.ROUTE, np.repeat(lead_ids, r), np.repeat(moves, r), np.tile(self._serials, n)
+        )
+        return route(preference.reshape(n, r), slots)
 
     def work_leads(self, day: int) -> None:
-        """Self-serve purchases, stale leads, and reps qualifying leads in arrival order."""
+        """Self-serve purchases, stale leads, nurture below the MQL threshold, and reps working
+        leads in the routing policy's order within their hours."""
         self._flush_new_leads()
+        self._plan_hours(day)
         model = self.model
         customers = model.customers
-        ids, arrived = self.lead_ids, self.lead_day
+        cfg = self.config
+        ids, arrived, score = self.lead_ids, self.lead_day, self.lead_score
         still = customers.stage[ids] == Stage.LEAD
-        ids, arrived = ids[still], arrived[still]
+        ids, arrived, score = ids[still], arrived[still], score[still]
         if ids.size == 0:
-            self.lead_ids, self.lead_day = ids, arrived
+            self.lead_ids, self.lead_day, self.lead_score = ids, arrived, score
             return
         seg = customers.segment_of(ids)
         buying = self._buying[seg]
@@ -207,48 +252,67 @@ class SalesTeam:
             model.win(ids[online], list_price[online], day, "self_serve", rep=None)
             self.self_serve_wins += int(online.sum())
         # Stale: nobody worked it in time.
-        stale = ~online & (arrived <= day - self.config.lead_stale_days)
+        stale = ~online & (arrived <= day - cfg.lead_stale_days)
         if stale.any():
             customers.move(ids[stale], Stage.LOST, day, "stale_lead")
             self.stale_leads += int(stale.sum())
             self.stale_by_segment += np.bincount(seg[stale], minlength=self.stale_by_segment.size)
-        waiting = ~online & ~stale
-        ids, arrived, seg, buying = ids[waiting], arrived[waiting], seg[waiting], buying[waiting]
-        # Reps work rep-eligible leads, oldest first.
-        workable = np.flatnonzero(buying != _SELF_SERVE)
+        # Below the MQL threshold, marketing keeps the lead to nurture: it is not passed to sales.
+        nurture = ~online & ~stale & (buying != _SELF_SERVE) & (score < cfg.mql_threshold)
+        if nurture.any():
+            customers.move(ids[nurture], Stage.CONSIDERING, day, "nurture")
+            self.nurtured_leads += int(nurture.sum())
+        waiting = ~online & ~stale & ~nurture
+        ids, arrived, score, seg, buying = ids[waiting], arrived[waiting], score[waiting], seg[waiting], buying[waiting]
+        order = lead_order(cfg.routing, arrived, score)
+        order = order[buying[order] != _SELF_SERVE]
         taken = np.zeros(ids.size, dtype=bool)
-        if workable.size and self.reps:
+        lead_hours_used = np.zeros(len(self.reps))
+        if order.size and self.reps:
             prod = self.productivities(day)
-            slots = np.minimum(np.floor(self.config.leads_per_day * prod).astype(np.int64), self.free_capacity(day))
-            n_take = int(min(slots.sum(), workable.size))
+            slots = np.minimum(np.floor(cfg.leads_per_day * prod).astype(np.int64), self.free_capacity(day))
+            u = keys.uniform(Kind.LEAD_SLOTS, self._serials, day, 0)
+            slots = np.minimum(slots, lead_slots(self._hours.leads, cfg.time.lead_hours, u))
+            n_take = int(min(slots.sum(), order.size))
             if n_take:
-                pick = workable[:n_take]
-                reps = np.repeat(np.arange(len(self.reps)), slots)[:n_take]
+                pick = order[:n_take]
+                lead_ids = ids[pick]
+                reps = self._route(lead_ids, slots)
                 taken[pick] = True
                 self.leads_worked += n_take
-                lead_ids = ids[pick]
+                lead_hours_used = np.bincount(reps, minlength=len(self.reps)) * cfg.time.lead_hours
                 customers.touch(lead_ids, customers.sales_touch, day)
                 u = keys.uniform(Kind.QUALIFY, lead_ids, customers.moves[lead_ids], 0)
-                qualifies = u < model.segments.qualification_rate[seg[pick]]
+                p = model.segments.qualification_rate[seg[pick]] * speed_to_lead(day - arrived[pick], cfg.lead_half_life_days)
+                qualifies = u < p
                 customers.move(lead_ids[~qualifies], Stage.AWARE, day, "disqualified")
                 self._open(lead_ids[qualifies], reps[qualifies], day, outbound=False)
-        self.lead_ids, self.lead_day = ids[~taken], arrived[~taken]
+        self._outbound_hours = self._hours.after_leads(lead_hours_used)
+        if cfg.time.hours_per_week is not None:
+            self.hours["leads"] = float(lead_hours_used.sum())
+        self.lead_ids, self.lead_day, self.lead_score = ids[~taken], arrived[~taken], score[~taken]
 
     # ------------------------------------------------------------------ outbound
     def prospect(self, day: int) -> None:
-        """Reps with free capacity call random prospects of the rep-served segments."""
+        """Reps call random prospects of the rep-served segments: as many calls as their
+        outbound hours allow (and no more than ``outbound_calls_per_day``), while they have
+        room for another deal."""
         if not self.reps or self._rep_segments.size == 0 or self.config.outbound_calls_per_day == 0:
             return
         model = self.model
         customers = model.customers
+        cfg = self.config
         free = self.free_capacity(day)
-        expected = self.config.outbound_calls_per_day * self.productivities(day) * (free > 0)
+        expected = cfg.outbound_calls_per_day * self.productivities(day) * (free > 0)
+        expected = np.minimum(expected, self._outbound_hours / cfg.time.call_hours)
         keys = model.keys
         calls = np.floor(expected + keys.uniform(Kind.CALLS, self._serials, day, 0)).astype(np.int64)
         total = int(calls.sum())
         if total == 0:
             return
         self.outbound_calls += total
+        if cfg.time.hours_per_week is not None:
+            self.hours["outbound"] = total * cfg.time.call_hours
         caller = np.repeat(np.arange(len(self.reps)), calls)
         # A uniform prospect among all customers of the rep-served segments: one draw places
         # each call on the segments laid end to end (so segments are hit in proportion to size).
@@ -385,10 +449,25 @@ class SalesTeam:
             rep.commission_usd += fee
         self.commission_usd += float(commission.sum())
         self.deals_won += idx.size
+        self._own(idx, reps)
         open_day = self.p_open_day[rows]
         for how, group in (("inbound_rep", ~outbound), ("outbound_rep", outbound)):
             if group.any():
                 self.model.win(idx[group], price[group], day, how, rep=reps[group], open_day=open_day[group])
+
+    def _own(self, idx: np.ndarray, reps: np.ndarray) -> None:
+        """The winning rep owns its new customers' accounts (their account work is its time)."""
+        serials = self._serials[reps]
+        self.model.customers.owner[idx] = serials
+        np.add.at(self.accounts, serials, 1)
+
+    def disown(self, idx: np.ndarray) -> None:
+        """Customers who leave stop costing their rep account time."""
+        customers = self.model.customers
+        owner = customers.owner[idx]
+        owned = owner >= 0
+        np.subtract.at(self.accounts, owner[owned], 1)
+        customers.owner[idx] = -1
 
     def _lose(self, rows: np.ndarray, day: int, cause: str) -> None:
         if rows.size == 0:

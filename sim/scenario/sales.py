@@ -2,11 +2,59 @@
 
 from __future__ import annotations
 
+import enum
+
 from pydantic import Field
 
 from sim.scenario.base import Frozen, NonNegative, Probability, Tactic
 
-__all__ = ["HeadcountChange", "Sales"]
+__all__ = ["HeadcountChange", "OutboundPolicy", "RepTime", "Routing", "Sales"]
+
+
+class Routing(str, enum.Enum):
+    """Which waiting leads reps work first."""
+
+    OLDEST = "oldest"  # arrival order
+    NEWEST = "newest"  # the freshest first (speed to lead)
+    SCORE = "score"  # by marketing's lead score (fit x intent), highest first
+
+
+class OutboundPolicy(str, enum.Enum):
+    """How much of a rep's time goes to outbound prospecting."""
+
+    SPARE = "spare"  # whatever time deals, accounts and leads leave over
+    SHARE = "share"  # a fixed share of the week, whatever the pipeline
+
+
+class RepTime(Frozen):
+    """A rep's week: the hours it has and what each activity costs (``[sales.time]``)."""
+
+    hours_per_week: float | None = Field(
+        None, gt=0, le=168,
+        description="Hours a ramped rep has each week for the work below (the rest of the week goes to admin, "
+        "internal meetings, travel); none: no time budget, only capacity and the daily limits bind.",
+    )
+    lead_hours: NonNegative = Field(0.5, le=40, description="Hours to contact and qualify one lead.")
+    call_hours: float = Field(
+        0.25, gt=0, le=40, description="Hours of one outbound prospecting call (research, dial, log)."
+    )
+    discovery_hours_per_week: NonNegative = Field(
+        2.0, le=168, description="Hours a week each open opportunity in discovery takes (meetings, demos, proposals)."
+    )
+    negotiation_hours_per_week: NonNegative = Field(
+        3.0, le=168, description="Hours a week each deal in negotiation takes."
+    )
+    account_hours_per_month: NonNegative = Field(
+        0.0, le=744,
+        description="Hours a month a rep spends on each customer it won while both stay (account work; "
+        "such customers get full account care at renewal).",
+    )
+    outbound: OutboundPolicy = Field(
+        OutboundPolicy.SPARE, description="spare (time left after deals, accounts and leads) or share."
+    )
+    outbound_share: Probability = Field(
+        0.3, description="Share of a rep's hours kept for outbound prospecting (outbound = share)."
+    )
 
 
 class HeadcountChange(Frozen):
@@ -55,3 +103,15 @@ class Sales(Frozen):
         0.6, description="Buyer's first offer as a share of its reservation price."
     )
     lead_stale_days: int = Field(21, ge=1, le=3650, description="Days after which an unworked lead is lost (stale).")
+    lead_half_life_days: float | None = Field(
+        None, gt=0, le=3650,
+        description="Speed to lead: days after which a waiting lead's chance to qualify has halved "
+        "(Oldroyd, HBR 2011: a day's wait costs most of it); none: waiting does not matter.",
+    )
+    routing: Routing = Field(Routing.OLDEST, description="Which waiting leads reps work first: oldest, newest or score.")
+    mql_threshold: Probability = Field(
+        0.0,
+        description="Lead score (fit x intent, 0-1) below which marketing keeps a lead to nurture instead of "
+        "passing it to sales (the service-level agreement between the two functions); 0: every lead is passed.",
+    )
+    time: RepTime = Field(default_factory=RepTime, description="The rep time budget.")
