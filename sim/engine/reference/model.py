@@ -23,8 +23,9 @@ from sim.engine.customers import STAGES, WON_BY, Stage
 from sim.engine.ledger import DayLedger
 from sim.engine.segments import segment_sizes, stream
 from sim.engine.network import small_world
+from sim.engine.renewals import renewal_churn_probability, yearly_probability
 from sim.engine.sampling import daily_probability
-from sim.scenario.schema import NetworkKind, Scenario
+from sim.scenario.schema import NetworkKind, Renewal, Scenario
 from sim.engine.reference.agents import Channel, Customer, SalesRep
 from sim.engine.reference.sales import SalesDepartment
 
@@ -84,6 +85,8 @@ class ReferenceModel(mesa.Model):
         self._deals: list[dict] = []
         self._losses: list[dict] = []
         self.churned_today = self.win_backs_today = 0
+        self.annual_renewals = any(s.renewal is Renewal.ANNUAL for s in self.segment_configs)
+        self._reset_renewals()
 
         # Marketing channels and the sales department.
         self.channels = []
@@ -121,6 +124,7 @@ class ReferenceModel(mesa.Model):
         self._orders_attributed[:] = 0.0
         self.sales.reset_counters()
         self.churned_today = self.win_backs_today = 0
+        self._reset_renewals()
         for channel in self.channels:
             channel.step()
         self.ads_today = [
@@ -161,6 +165,8 @@ class ReferenceModel(mesa.Model):
         customer.won_by = how
         self.won_by_count[WON_BY.index(how)] += 1
         customer.churn_multiplier = (1.0 + market.discount_churn * discount) * (1.0 - market.brand_loyalty * customer.memory)
+        if customer.config.renewal is Renewal.ANNUAL:  # initial customers signed in the year before
+            customer.renewal_day = day + (1 + min(int(self.random() * 365), 364) if how == "initial" else 365)
         credit = self.credit(customer, price)
         if customer.config.purchase.value == "subscription":
             self.annual_recurring_revenue += price
@@ -183,6 +189,31 @@ class ReferenceModel(mesa.Model):
         self.churned_by_won[WON_BY.index(customer.won_by)] += 1
         self.churned_today += 1
         customer.stage = Stage.CHURNED
+
+    def renew(self, customer: Customer) -> None:
+        """A renewal date: the customer leaves, or renews for a year (perhaps at a higher price)."""
+        cfg = customer.config
+        p = renewal_churn_probability(yearly_probability(cfg.monthly_churn), customer.churn_multiplier,
+                                      cfg.account_care_effect, customer.account_care)
+        self.renewals_today += 1
+        self.renewal_arr_today += customer.price_usd
+        if self.random() < p:
+            self.renewal_churned_today += 1
+            self.churn(customer)
+            return
+        self.renewed_arr_today += customer.price_usd
+        if cfg.expansion_rate > 0 and self.random() < cfg.expansion_rate:
+            added = customer.price_usd * cfg.expansion_size
+            customer.price_usd += added
+            self.annual_recurring_revenue += added
+            self._arr_attributed += self.credit(customer, added)
+            self.expansions_today += 1
+            self.expansion_arr_today += added
+        customer.renewal_day += 365
+
+    def _reset_renewals(self) -> None:
+        self.renewals_today = self.renewal_churned_today = self.expansions_today = 0
+        self.renewal_arr_today = self.renewed_arr_today = self.expansion_arr_today = 0.0
 
     def repeat_order(self, customer: Customer) -> None:
         self.ledger.revenue_orders += customer.price_usd
@@ -260,6 +291,10 @@ class ReferenceModel(mesa.Model):
             noticed=sum(ch.noticed for ch in self.channels),
             annual_recurring_revenue=self.annual_recurring_revenue,
         )
+        if self.annual_renewals:
+            row.update(renewals=self.renewals_today, renewal_churned=self.renewal_churned_today,
+                       expansions=self.expansions_today, renewal_arr=self.renewal_arr_today,
+                       renewed_arr=self.renewed_arr_today, expansion_arr=self.expansion_arr_today)
         for ch in self.channels:
             row[f"impressions_{ch.name}"] = ch.impressions
             row[f"leads_{ch.name}"] = ch.leads
