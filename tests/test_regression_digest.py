@@ -19,7 +19,7 @@ PINNED = {
         "deals": "202027600bc05e31ae169425dad67cb4d24e1c8585cd1a5411db019ca2c8aff1",
     },
     "reference": {
-        "timeseries": "ed1ee6a5eb3ed4997bd50cb73998fb626bee20ad60c16ab822107935061729e3",
+        "timeseries": "b8fa3c5aa8e53bae4d030af840789402ede24b10471ee4d4e5fd34941234762f",
         "deals": "a94288d396ccd04b0e5e6dc11527a01705daf6ce231156b05774f0b09e99dd27",
     },
 }

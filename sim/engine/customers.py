@@ -62,6 +62,8 @@ class Customers:
         self.reservation = np.zeros(n, dtype=np.float32)  # base reservation price, USD
         self.price = np.zeros(n, dtype=np.float32)  # price of the current/last deal, USD
         self.churn_multiplier = np.ones(n, dtype=np.float32)
+        # Account care received from the customer's rep, 0-1 (cuts churn by account_care_effect x care).
+        self.account_care = np.zeros(n, dtype=np.float32)
         self.won_by = np.zeros(n, dtype=np.int8)
         self.owner = np.full(n, -1, dtype=np.int32)  # serial number of the rep owning the account
         # Touch counts before conversion: one row per channel, then one for sales.

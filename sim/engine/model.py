@@ -17,6 +17,7 @@ from sim.engine.customers import STAGES, WON_BY, Customers, Stage
 from sim.engine.ledger import DayLedger
 from sim.engine.marketing import MarketingChannel
 from sim.engine.network import small_world
+from sim.engine.renewals import Renewals, care_factor
 from sim.engine.sales import SalesTeam
 from sim.engine.segments import SegmentTable, segment_sizes, stream
 from sim.scenario.schema import NetworkKind, Scenario
@@ -77,6 +78,11 @@ class MarketModel(mesa.Model):
         self._losses: list[dict[str, np.ndarray]] = []
         self.churned_today = 0
         self.winbacks_today = 0
+        from sim.engine.keyed import Keys
+
+        self.keys = Keys(seed, replication)
+        # Annual renewals: a calendar of renewal days (None: every segment churns daily).
+        self.renewals = Renewals(self.customers.n, self.horizon, self.keys) if self.segments.annual.any() else None
 
         # Agents: channels first (their order is the touch-point order), then the sales team.
         self.channels: list[MarketingChannel] = []
@@ -96,9 +102,6 @@ class MarketModel(mesa.Model):
             self.trace = Journeys(self, trace, self._streams["trace"])
             self.customers.trace = self.trace
         self._init_customers()
-        from sim.engine.keyed import Keys
-
-        self.keys = Keys(seed, replication)
         self.customers.arm_alarms(self.keys, self._alarm_bounds(), self.horizon)
 
         self.today: dict[str, float] = {}
@@ -150,6 +153,7 @@ class MarketModel(mesa.Model):
         bound[Stage.AWARE] = seg_t.consider_rate + seg_t.forget_rate + wom.consider_rate
         bound[Stage.CONSIDERING] = seg_t.lead_rate + seg_t.lose_interest_rate
         bound[Stage.CUSTOMER] = seg_t.churn_daily * (1.0 + market.discount_churn) + seg_t.repeat_daily
+        bound[Stage.CUSTOMER, seg_t.annual] = 0.0  # they churn at renewals only (subscriptions: no orders)
         bound[Stage.LOST] = bound[Stage.CHURNED] = seg_t.winback_rate
         return np.minimum(bound, 1.0)
 
@@ -224,6 +228,9 @@ class MarketModel(mesa.Model):
         credit = self._credit(idx, price)
         self._arr_attributed += (credit * subscription[None, :, None]).sum(axis=1)
         self._orders_attributed += (credit * ~subscription[None, :, None]).sum(axis=1)
+        if self.renewals is not None:
+            annual = self.segments.annual[seg]
+            self.renewals.start(idx[annual], day, customers.moves, initial=how == "initial")
         if self.trace is not None:
             self.trace.deal(idx, price, day)
         if record:
@@ -313,7 +320,8 @@ class MarketModel(mesa.Model):
         idx, u = c.due(day, Stage.CUSTOMER)
         seg = c.segment_of(idx)
         u = u * bound[Stage.CUSTOMER, seg]
-        p_churn = seg_t.churn_daily[seg] * c.churn_multiplier[idx]
+        care = care_factor(seg_t.care_effect[seg], c.account_care[idx])  # 1 without account care
+        p_churn = seg_t.churn_daily[seg] * c.churn_multiplier[idx] * care
         churn = u < p_churn
         order = ~churn & (u < p_churn + seg_t.repeat_daily[seg])
         c.snooze(idx[~churn], day)
@@ -323,12 +331,30 @@ class MarketModel(mesa.Model):
             self._orders_attributed += self._credit(orders, c.price[orders].astype(float)).sum(axis=1)
         if churn.any():
             self._churn(idx[churn])
+        if self.renewals is not None:
+            self.renew()
         idx, u = c.due(day, Stage.LOST, Stage.CHURNED)
         seg = c.segment_of(idx)
         back = u * bound[Stage.LOST, seg] < seg_t.winback_rate[seg]
         c.snooze(idx[~back], day)
         self.winbacks_today = int(back.sum())
         c.move(idx[back], Stage.AWARE, day, "win_back")
+
+    def renew(self) -> None:
+        """Annual renewals due today: each customer churns, renews, or renews and expands."""
+        c = self.customers
+        due, churns, expanding, new_price = self.renewals.step(self.day, c, self.segments)
+        if expanding.size:
+            # An expansion is more of the same contract: its ARR is credited like the deal's.
+            old = c.price[expanding].astype(float)
+            c.price[expanding] = new_price
+            added = new_price.astype(float) - old
+            self.annual_recurring_revenue += float(added.sum())
+            self._arr_attributed += self._credit(expanding, added).sum(axis=1)
+        if self.trace is not None:
+            self.trace.renewal(due[~churns], expanding, c.price, self.day)
+        if churns.any():
+            self._churn(due[churns])
 
     def _churn(self, idx: np.ndarray) -> None:
         c = self.customers
@@ -340,7 +366,7 @@ class MarketModel(mesa.Model):
         self._arr_attributed -= (credit * subscription[None, :, None]).sum(axis=1)
         np.maximum(self._arr_attributed, 0.0, out=self._arr_attributed)
         self.churned_by_won += np.bincount(c.won_by[idx], minlength=len(WON_BY))
-        self.churned_today = idx.size
+        self.churned_today += idx.size
         self.sales.disown(idx)
         c.move(idx, Stage.CHURNED, self.day, "churn")
 
@@ -406,6 +432,8 @@ class MarketModel(mesa.Model):
             annual_recurring_revenue=self.annual_recurring_revenue,
         )
         row.update({f"rep_hours_{name}": hours for name, hours in sales.hours.items()})
+        if self.renewals is not None:
+            row.update(self.renewals.row())
         for ch in self.channels:
             row[f"impressions_{ch.name}"] = ch.impressions
             row[f"leads_{ch.name}"] = ch.leads

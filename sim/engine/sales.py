@@ -135,8 +135,10 @@ class SalesTeam:
         customers = self.model.customers
         for pos in reversed(leaving):
             rep = self.reps.pop(pos)
-            if self.accounts[rep.serial]:  # its customers lose their account owner
-                customers.owner[customers.owner == rep.serial] = -1
+            if self.accounts[rep.serial]:  # its customers lose their account owner and care
+                orphans = customers.owner == rep.serial
+                customers.owner[orphans] = -1
+                customers.account_care[orphans] = 0.0
                 self.accounts[rep.serial] = 0
             rep.leave_day = day
             self.former_reps.append(rep)
@@ -456,9 +458,12 @@ class SalesTeam:
                 self.model.win(idx[group], price[group], day, how, rep=reps[group], open_day=open_day[group])
 
     def _own(self, idx: np.ndarray, reps: np.ndarray) -> None:
-        """The winning rep owns its new customers' accounts (their account work is its time)."""
+        """The winning rep owns its new customers' accounts (their account work is its time, and
+        they get full account care while both stay)."""
         serials = self._serials[reps]
-        self.model.customers.owner[idx] = serials
+        customers = self.model.customers
+        customers.owner[idx] = serials
+        customers.account_care[idx] = 1.0 if self.config.time.account_hours_per_month > 0 else 0.0
         np.add.at(self.accounts, serials, 1)
 
     def disown(self, idx: np.ndarray) -> None:
@@ -468,6 +473,7 @@ class SalesTeam:
         owned = owner >= 0
         np.subtract.at(self.accounts, owner[owned], 1)
         customers.owner[idx] = -1
+        customers.account_care[idx] = 0.0
 
     def _lose(self, rows: np.ndarray, day: int, cause: str) -> None:
         if rows.size == 0:

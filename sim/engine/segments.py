@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.renewals import yearly_probability
 from sim.engine.sampling import daily_probability
-from sim.scenario.schema import Purchase, Scenario, Segment
+from sim.scenario.schema import Purchase, Renewal, Scenario, Segment
 
 __all__ = ["SegmentTable", "segment_sizes", "stream"]
 
@@ -44,6 +45,11 @@ class SegmentTable:
     repeat_daily: np.ndarray
     winback_rate: np.ndarray
     subscription: np.ndarray
+    annual: np.ndarray  # renewal = "annual": churn only at renewals
+    churn_yearly: np.ndarray  # churn probability at a renewal, before the customer's factors
+    care_effect: np.ndarray
+    expansion_rate: np.ndarray
+    expansion_size: np.ndarray
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "SegmentTable":
@@ -71,6 +77,11 @@ class SegmentTable:
             repeat_daily=arr(lambda s: 1.0 / s.repeat_interval_days if s.purchase is Purchase.REPEAT else 0.0),
             winback_rate=arr(lambda s: s.winback_rate),
             subscription=arr(lambda s: s.purchase is Purchase.SUBSCRIPTION, bool),
+            annual=arr(lambda s: s.renewal is Renewal.ANNUAL, bool),
+            churn_yearly=arr(lambda s: yearly_probability(s.monthly_churn)),
+            care_effect=arr(lambda s: s.account_care_effect),
+            expansion_rate=arr(lambda s: s.expansion_rate),
+            expansion_size=arr(lambda s: s.expansion_size),
         )
 
 

@@ -1,4 +1,4 @@
-"""Journeys of a sample of customers: every stage change, touch and price paid.
+"""Journeys of a sample of customers: every stage change, touch, price paid and renewal.
 
 Off by default; ``run(..., trace=20)`` or ``marketsim run ... --trace 20`` follows 20
 customers drawn at random. Recording costs work proportional to the events of the traced
@@ -57,6 +57,15 @@ class Journeys:
         for k in self._hits(idx):
             customer = int(idx[k])
             self.rows.append((*self._base(customer, day), "deal", "", "customer", "price paid", float(price[k])))
+
+    def renewal(self, renewed: np.ndarray, expanded: np.ndarray, price: np.ndarray, day: int) -> None:
+        """Customers who renewed their contract today (``expanded``: at a higher price)."""
+        grew = set(expanded[self._hits(expanded)].tolist())
+        for k in self._hits(renewed):
+            customer = int(renewed[k])
+            detail = "expanded" if customer in grew else "renewed"
+            self.rows.append((*self._base(customer, day), "renewal", "customer", "customer", detail,
+                              float(price[customer])))
 
     def frame(self):
         import pandas as pd

@@ -15,7 +15,9 @@ import pandas as pd
 
 from sim.running.statistics import mean_interval
 
-__all__ = ["LOSS_REASONS", "QUARTER_DAYS", "aggregate", "loss_reasons", "magic_number", "summarize"]
+__all__ = [
+    "LOSS_REASONS", "QUARTER_DAYS", "aggregate", "loss_reasons", "magic_number", "revenue_retention", "summarize",
+]
 
 QUARTER_DAYS = 91
 
@@ -82,6 +84,21 @@ def magic_number(timeseries: pd.DataFrame) -> float | None:
     return float(np.mean(ratios)) if ratios else None
 
 
+def revenue_retention(timeseries: pd.DataFrame) -> tuple[float | None, float | None]:
+    """Net and gross revenue retention over the run, from the annual renewals.
+
+    NRR = (ARR renewed + ARR added by expansions) / ARR that came up for renewal; GRR = ARR
+    renewed / ARR that came up (churned contracts lost, expansions not counted). ``(None,
+    None)`` when nothing came up for renewal: no segment renews annually (the columns are
+    absent) or no renewal fell within the run (e.g. shorter than a year).
+    """
+    if "renewal_arr" not in timeseries:
+        return None, None
+    due = float(timeseries["renewal_arr"].sum())
+    renewed = float(timeseries["renewed_arr"].sum())
+    return _ratio(renewed + float(timeseries["expansion_arr"].sum()), due), _ratio(renewed, due)
+
+
 def summarize(
     timeseries: pd.DataFrame,
     deals: pd.DataFrame,
@@ -104,7 +121,8 @@ def summarize(
     ``sales.stale_lead_share``, ``marketing.sourced_pipeline_share``,
     ``total.cac_payback_months``, ``total.ltv_to_cac``, ``total.sm_cost_per_new_arr``,
     ``total.annual_logo_churn`` and ``total.magic_number`` are the ones published B2B SaaS
-    benchmarks report (``sim.analysis.benchmarks``). With ``losses`` (one row per lost
+    benchmarks report (``sim.analysis.benchmarks``); ``total.net_revenue_retention`` and
+    ``total.gross_revenue_retention`` come from annual renewals (:func:`revenue_retention`). With ``losses`` (one row per lost
     opportunity: segment, cause) and ``stale_by_segment``, ``sales`` also has the losses per
     reason and segment (:func:`loss_reasons`).
     """
@@ -184,6 +202,7 @@ def summarize(
     monthly_churn = _ratio(churned, customer_days / 30.4375)
     cac = _ratio(cost, new_customers)
     new_arr = float(deals.loc[deals["segment"].isin(list(subscription_segments)), "price_usd"].sum())
+    nrr, grr = revenue_retention(ts)
     ltv = None
     if monthly_revenue_per_customer is not None and monthly_churn:
         ltv = monthly_revenue_per_customer * gross_margin / monthly_churn
@@ -208,6 +227,8 @@ def summarize(
         "sm_cost_per_new_arr": _ratio(cost, new_arr),
         "annual_logo_churn": _ratio(churned, customer_days / 365.0),
         "magic_number": magic_number(ts),
+        "net_revenue_retention": nrr,
+        "gross_revenue_retention": grr,
     }
     relationship = {}
     for how, count in won_by_count.items():

@@ -6,6 +6,7 @@ from sim.scenario.schema import (
     ChannelKind,
     NetworkKind,
     Purchase,
+    Renewal,
     Scenario,
     ScenarioError,
     Segment,
@@ -17,6 +18,6 @@ from sim.scenario.schema import (
 )
 
 __all__ = [
-    "Buying", "Channel", "ChannelKind", "NetworkKind", "Purchase", "Scenario", "ScenarioError", "Segment",
+    "Buying", "Channel", "ChannelKind", "NetworkKind", "Purchase", "Renewal", "Scenario", "ScenarioError", "Segment",
     "Tactic", "apply_overrides", "format_validation_errors", "load_toml_dict", "parse_override",
 ]

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "Buying", "ChannelKind", "Frozen", "NetworkKind", "NonNegative", "Probability", "Purchase",
-    "ScenarioError", "Tactic",
+    "Renewal", "ScenarioError", "Tactic",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -42,6 +42,13 @@ class Purchase(str, enum.Enum):
 
     SUBSCRIPTION = "subscription"  # the deal price is a yearly contract, billed daily
     REPEAT = "repeat"  # the deal price is paid at once; repeat orders follow
+
+
+class Renewal(str, enum.Enum):
+    """When a subscription customer can churn."""
+
+    DAILY = "daily"  # any day, by the daily equivalent of monthly_churn
+    ANNUAL = "annual"  # only at each yearly anniversary of the win (the renewal date)
 
 
 class ChannelKind(str, enum.Enum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import Buying, Frozen, NetworkKind, NonNegative, Probability, Purchase
+from sim.scenario.base import Buying, Frozen, NetworkKind, NonNegative, Probability, Purchase, Renewal
 
 __all__ = ["Market", "Segment", "WordOfMouth"]
 
@@ -54,6 +54,23 @@ class Segment(Frozen):
     )
     monthly_churn: Probability = Field(
         0.02, description="Monthly probability that a customer won at list price with no brand memory churns."
+    )
+    renewal: Renewal = Field(
+        Renewal.DAILY,
+        description="When a customer can churn: daily (any day, at the daily equivalent of monthly_churn) "
+        "or annual (only at each yearly anniversary of the win, with probability 1 - (1 - monthly_churn)^12; "
+        "the same discount, brand and care factors apply). annual needs purchase = subscription.",
+    )
+    account_care_effect: Probability = Field(
+        0.0,
+        description="Cut in churn (the daily hazard, or the probability at a renewal) for a customer whose "
+        "account got full care from its rep (care runs 0-1 per customer).",
+    )
+    expansion_rate: Probability = Field(
+        0.0, description="Probability that a customer who renews expands its contract (renewal = annual only)."
+    )
+    expansion_size: NonNegative = Field(
+        0.2, le=10, description="Price increase of an expanding contract, as a fraction of its price (renewal = annual only)."
     )
     repeat_interval_days: float = Field(
         90, gt=0, le=36500, description="Mean days between repeat orders (purchase = repeat)."
@@ -108,4 +125,21 @@ class Market(Frozen):
         if abs(total - 1.0) > 1e-6:
             shares = ", ".join(f"{k}={v.share:g}" for k, v in self.segments.items())
             raise ValueError(f"market.segments: shares must sum to 1, got {total:g} ({shares})")
+        return self
+
+    @model_validator(mode="after")
+    def _renewals_need_subscriptions(self) -> "Market":
+        for name, seg in self.segments.items():
+            key = f"market.segments.{name}"
+            if seg.renewal is Renewal.ANNUAL and seg.purchase is not Purchase.SUBSCRIPTION:
+                raise ValueError(
+                    f"{key}.renewal: 'annual' is not allowed with purchase = {seg.purchase.value!r}: "
+                    "annual renewals need purchase = 'subscription' (or use renewal = 'daily')"
+                )
+            if seg.expansion_rate > 0 and seg.renewal is not Renewal.ANNUAL:
+                raise ValueError(
+                    f"{key}.expansion_rate: {seg.expansion_rate:g} is not allowed with renewal = "
+                    f"{seg.renewal.value!r}: customers expand at renewals, which need renewal = 'annual' "
+                    "(or set expansion_rate = 0)"
+                )
         return self

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Mapping
 from pydantic import Field, ValidationError, model_validator
 
 from sim.scenario.base import (
-    Buying, ChannelKind, Frozen, NetworkKind, NonNegative, Probability, Purchase, ScenarioError, Tactic,
+    Buying, ChannelKind, Frozen, NetworkKind, NonNegative, Probability, Purchase, Renewal, ScenarioError, Tactic,
 )
 from sim.scenario.market import Market, Segment, WordOfMouth
 from sim.scenario.sales import HeadcountChange, Sales
@@ -33,6 +33,7 @@ __all__ = [
     "Marketing",
     "NetworkKind",
     "Purchase",
+    "Renewal",
     "Sales",
     "Scenario",
     "ScenarioError",

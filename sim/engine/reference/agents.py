@@ -16,7 +16,7 @@ import mesa
 from sim.engine.customers import Stage
 from sim.engine.marketing import daily_budget
 from sim.engine.response import geometric_adstock, impressions_from_spend
-from sim.scenario.schema import Buying, NetworkKind, Purchase
+from sim.scenario.schema import Buying, NetworkKind, Purchase, Renewal
 from sim.scenario.schema import Channel as ChannelConfig
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ class Customer(mesa.Agent):
         self.reservation_usd = reservation_usd  # the most it pays per deal before brand trust
         self.price_usd = 0.0  # price of its current or last deal
         self.churn_multiplier = 1.0
+        self.account_care = 0.0  # care received from its rep, 0-1 (cuts churn)
+        self.renewal_day = -1  # next renewal (renewal = "annual")
         self.won_by = "none"
         self.touches = [0] * model.n_touchpoints  # per channel, then sales (before converting)
         self.first_touch = -1
@@ -108,7 +110,11 @@ class Customer(mesa.Agent):
         random = self.model.random
         model = self.model
         if self.stage == Stage.CUSTOMER:
-            if random() < model.churn_daily[self.segment] * self.churn_multiplier:
+            care = 1.0 - self.config.account_care_effect * self.account_care
+            if self.config.renewal is Renewal.ANNUAL:  # churns at renewal dates only
+                if model.day == self.renewal_day:
+                    model.renew(self)
+            elif random() < model.churn_daily[self.segment] * self.churn_multiplier * care:
                 model.churn(self)
             elif self.config.purchase is Purchase.REPEAT and random() < 1.0 / self.config.repeat_interval_days:
                 model.repeat_order(self)

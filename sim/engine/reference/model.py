@@ -23,8 +23,9 @@ from sim.engine.customers import STAGES, WON_BY, Stage
 from sim.engine.ledger import DayLedger
 from sim.engine.segments import segment_sizes, stream
 from sim.engine.network import small_world
+from sim.engine.renewals import renewal_churn_probability, yearly_probability
 from sim.engine.sampling import daily_probability
-from sim.scenario.schema import NetworkKind, Scenario
+from sim.scenario.schema import NetworkKind, Renewal, Scenario
 from sim.engine.reference.agents import Channel, Customer, SalesRep
 from sim.engine.reference.sales import SalesDepartment
 
@@ -33,12 +34,34 @@ __all__ = ["ReferenceModel"]
 METHODS = tuple(Attribution)
 
 
+_REP_HOURS = ("available", "deals", "accounts", "leads", "outbound")
+
+
+def _check_supported(scenario: Scenario) -> None:
+    """The reference model specifies the engine without the rep time budget and lead routing
+    policies: refuse a scenario that uses them (the fast engine has them)."""
+    sales = scenario.sales
+    used = {
+        "sales.time.hours_per_week": sales.time.hours_per_week is not None,
+        "sales.time.account_hours_per_month": sales.time.account_hours_per_month > 0,
+        "sales.mql_threshold": sales.mql_threshold > 0,
+        "sales.lead_half_life_days": sales.lead_half_life_days is not None,
+        "sales.routing": sales.routing.value != "oldest",
+    }
+    keys = [key for key, on in used.items() if on]
+    if keys:
+        raise ValueError(
+            f"engine='reference' does not model {', '.join(keys)}; use engine='fast' or leave them at their defaults"
+        )
+
+
 class ReferenceModel(mesa.Model):
     """The market with one ``mesa.Agent`` per customer (slow, plain, the specification)."""
 
     def __init__(self, scenario: Scenario, seed: int = 0, replication: int = 0, trace: int = 0) -> None:
         if trace:
             raise ValueError("trace: journeys are recorded by the fast engine only; use engine='fast' or trace=0")
+        _check_supported(scenario)
         super().__init__(rng=stream(seed, replication, "reference"))
         self.random = _random.Random(int(self.rng.integers(2**63))).random  # plain draws: random() < p
         self.random_choices = _random.Random(int(self.rng.integers(2**63))).choices
@@ -84,6 +107,8 @@ class ReferenceModel(mesa.Model):
         self._deals: list[dict] = []
         self._losses: list[dict] = []
         self.churned_today = self.win_backs_today = 0
+        self.annual_renewals = any(s.renewal is Renewal.ANNUAL for s in self.segment_configs)
+        self._reset_renewals()
 
         # Marketing channels and the sales department.
         self.channels = []
@@ -121,6 +146,7 @@ class ReferenceModel(mesa.Model):
         self._orders_attributed[:] = 0.0
         self.sales.reset_counters()
         self.churned_today = self.win_backs_today = 0
+        self._reset_renewals()
         for channel in self.channels:
             channel.step()
         self.ads_today = [
@@ -161,6 +187,8 @@ class ReferenceModel(mesa.Model):
         customer.won_by = how
         self.won_by_count[WON_BY.index(how)] += 1
         customer.churn_multiplier = (1.0 + market.discount_churn * discount) * (1.0 - market.brand_loyalty * customer.memory)
+        if customer.config.renewal is Renewal.ANNUAL:  # initial customers signed in the year before
+            customer.renewal_day = day + (1 + min(int(self.random() * 365), 364) if how == "initial" else 365)
         credit = self.credit(customer, price)
         if customer.config.purchase.value == "subscription":
             self.annual_recurring_revenue += price
@@ -183,6 +211,31 @@ class ReferenceModel(mesa.Model):
         self.churned_by_won[WON_BY.index(customer.won_by)] += 1
         self.churned_today += 1
         customer.stage = Stage.CHURNED
+
+    def renew(self, customer: Customer) -> None:
+        """A renewal date: the customer leaves, or renews for a year (perhaps at a higher price)."""
+        cfg = customer.config
+        p = renewal_churn_probability(yearly_probability(cfg.monthly_churn), customer.churn_multiplier,
+                                      cfg.account_care_effect, customer.account_care)
+        self.renewals_today += 1
+        self.renewal_arr_today += customer.price_usd
+        if self.random() < p:
+            self.renewal_churned_today += 1
+            self.churn(customer)
+            return
+        self.renewed_arr_today += customer.price_usd
+        if cfg.expansion_rate > 0 and self.random() < cfg.expansion_rate:
+            added = customer.price_usd * cfg.expansion_size
+            customer.price_usd += added
+            self.annual_recurring_revenue += added
+            self._arr_attributed += self.credit(customer, added)
+            self.expansions_today += 1
+            self.expansion_arr_today += added
+        customer.renewal_day += 365
+
+    def _reset_renewals(self) -> None:
+        self.renewals_today = self.renewal_churned_today = self.expansions_today = 0
+        self.renewal_arr_today = self.renewed_arr_today = self.expansion_arr_today = 0.0
 
     def repeat_order(self, customer: Customer) -> None:
         self.ledger.revenue_orders += customer.price_usd
@@ -246,6 +299,7 @@ class ReferenceModel(mesa.Model):
             marketing_leads=sales.marketing_leads,
             leads_worked=sales.leads_worked,
             stale_leads=sales.stale_leads,
+            nurtured_leads=0,  # no MQL threshold here (refused at set-up)
             outbound_calls=sales.outbound_calls,
             opportunities=sales.opportunities,
             outbound_opportunities=sales.outbound_opportunities,
@@ -260,6 +314,11 @@ class ReferenceModel(mesa.Model):
             noticed=sum(ch.noticed for ch in self.channels),
             annual_recurring_revenue=self.annual_recurring_revenue,
         )
+        row.update({f"rep_hours_{name}": 0.0 for name in _REP_HOURS})  # no time budget here
+        if self.annual_renewals:
+            row.update(renewals=self.renewals_today, renewal_churned=self.renewal_churned_today,
+                       expansions=self.expansions_today, renewal_arr=self.renewal_arr_today,
+                       renewed_arr=self.renewed_arr_today, expansion_arr=self.expansion_arr_today)
         for ch in self.channels:
             row[f"impressions_{ch.name}"] = ch.impressions
             row[f"leads_{ch.name}"] = ch.leads
