@@ -283,3 +283,18 @@ def test_the_reference_engine_renews_annually_too(year):
     assert (ts["churned_customers"] == ts["renewal_churned"]).all()
     fast = run(scenario, seed=1).timeseries
     assert list(ts.columns) == list(fast.columns)
+
+
+def test_annual_logo_churn_is_lost_in_a_year_over_customers_at_its_start():
+    import pandas as pd
+
+    from sim.running.metrics import annual_logo_churn
+
+    days = 2 * 365 + 10
+    customers = np.r_[np.full(365, 100.0), np.full(365, 200.0), np.full(10, 300.0)]
+    churned = np.zeros(days)
+    churned[[10, 20]] = [5, 5]  # 10 of 100 in year one
+    churned[400] = 50  # 50 of 200 in year two; the partial third year is left out
+    ts = pd.DataFrame({"customer": customers, "churned_customers": churned})
+    assert annual_logo_churn(ts) == pytest.approx((0.10 + 0.25) / 2)
+    assert annual_logo_churn(ts.iloc[:300]) is None

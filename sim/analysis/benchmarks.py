@@ -39,7 +39,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("total.ltv_to_cac", "LTV / CAC", 2, 8, ">= 3 called healthy; many companies 2-5", "industry surveys"),
     Benchmark("total.sm_cost_per_new_arr", "S&M cost / new ARR won (new CAC ratio)", 0.8, 2.5,
               "median about $1.76 per $1 of new ARR; best quartile about $1", "Benchmarkit 2024"),
-    Benchmark("total.annual_logo_churn", "customers lost per customer-year", 0.08, 0.35,
+    Benchmark("total.annual_logo_churn", "customers lost in a year / customers at its start", 0.08, 0.35,
               "about 10%/yr median; mid-market 8-12%; SMB 30-50%", "Pacific Crest 2016"),
     Benchmark("sales.stale_lead_share", "leads nobody worked in time / all leads", 0.0, 0.25,
               "23% of firms never responded to a web lead", "Oldroyd, HBR 2011"),

@@ -16,10 +16,12 @@ import pandas as pd
 from sim.running.statistics import mean_interval
 
 __all__ = [
-    "LOSS_REASONS", "QUARTER_DAYS", "aggregate", "loss_reasons", "magic_number", "revenue_retention", "summarize",
+    "LOSS_REASONS", "QUARTER_DAYS", "YEAR_DAYS", "aggregate", "annual_logo_churn", "loss_reasons", "magic_number",
+    "revenue_retention", "summarize",
 ]
 
 QUARTER_DAYS = 91
+YEAR_DAYS = 365
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -63,6 +65,20 @@ def loss_reasons(losses: pd.DataFrame, stale_by_segment: dict[str, int]) -> dict
             out[f"losses_{r}_{seg}"] = float(counts[seg][r])
             out[f"losses_{r}_share_{seg}"] = _ratio(counts[seg][r], seg_losses)
     return out
+
+
+def annual_logo_churn(timeseries: pd.DataFrame) -> float | None:
+    """Mean over whole years of the run of customers lost in the year / customers at its start
+    (the published definition); ``None`` for a run shorter than a year or with no customers."""
+    years = len(timeseries) // YEAR_DAYS
+    customers = timeseries["customer"].to_numpy(dtype=float)
+    churned = timeseries["churned_customers"].to_numpy(dtype=float)
+    rates = [
+        churned[k * YEAR_DAYS:(k + 1) * YEAR_DAYS].sum() / customers[k * YEAR_DAYS]
+        for k in range(years)
+        if customers[k * YEAR_DAYS] > 0
+    ]
+    return float(np.mean(rates)) if rates else None
 
 
 def magic_number(timeseries: pd.DataFrame) -> float | None:
@@ -199,7 +215,11 @@ def summarize(
     customer_days = float(ts["customer"].sum())
     churned = float(ts["churned_customers"].sum())
     monthly_revenue_per_customer = _ratio(revenue, customer_days / 30.4375)
-    monthly_churn = _ratio(churned, customer_days / 30.4375)
+    logo_churn = annual_logo_churn(ts)
+    # Monthly churn for LTV: from the yearly logo churn when the run has a whole year (with
+    # annual renewals customers in their first contract year cannot churn, so churn per
+    # customer-month would understate it); per customer-month otherwise.
+    monthly_churn = logo_churn / 12.0 if logo_churn is not None else _ratio(churned, customer_days / 30.4375)
     cac = _ratio(cost, new_customers)
     new_arr = float(deals.loc[deals["segment"].isin(list(subscription_segments)), "price_usd"].sum())
     nrr, grr = revenue_retention(ts)
@@ -225,7 +245,7 @@ def summarize(
         "annual_recurring_revenue_usd": float(last["annual_recurring_revenue"]),
         "new_arr_usd": new_arr,
         "sm_cost_per_new_arr": _ratio(cost, new_arr),
-        "annual_logo_churn": _ratio(churned, customer_days / 365.0),
+        "annual_logo_churn": logo_churn if logo_churn is not None else _ratio(churned, customer_days / 365.0),
         "magic_number": magic_number(ts),
         "net_revenue_retention": nrr,
         "gross_revenue_retention": grr,
