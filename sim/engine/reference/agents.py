@@ -40,6 +40,8 @@ class Customer(mesa.Agent):
         self.price_usd = 0.0  # price of its current or last deal
         self.churn_multiplier = 1.0
         self.account_care = 0.0  # care received from its rep, 0-1 (cuts churn)
+        self.owner = None  # the rep that owns the account
+        self.lead_score = 0.0  # marketing's score when it last became a lead
         self.renewal_day = -1  # next renewal (renewal = "annual")
         self.won_by = "none"
         self.touches = [0] * model.n_touchpoints  # per channel, then sales (before converting)
@@ -213,6 +215,7 @@ class SalesRep(mesa.Agent):
         self.leave_day: int | None = None
         self.skill = skill
         self.opportunities: list[Opportunity] = []
+        self.accounts = 0  # customers it won that are still customers
         self.deals_won = 0
         self.deals_lost = 0
         self.won_value_usd = 0.0

@@ -34,34 +34,12 @@ __all__ = ["ReferenceModel"]
 METHODS = tuple(Attribution)
 
 
-_REP_HOURS = ("available", "deals", "accounts", "leads", "outbound")
-
-
-def _check_supported(scenario: Scenario) -> None:
-    """The reference model specifies the engine without the rep time budget and lead routing
-    policies: refuse a scenario that uses them (the fast engine has them)."""
-    sales = scenario.sales
-    used = {
-        "sales.time.hours_per_week": sales.time.hours_per_week is not None,
-        "sales.time.account_hours_per_month": sales.time.account_hours_per_month > 0,
-        "sales.mql_threshold": sales.mql_threshold > 0,
-        "sales.lead_half_life_days": sales.lead_half_life_days is not None,
-        "sales.routing": sales.routing.value != "oldest",
-    }
-    keys = [key for key, on in used.items() if on]
-    if keys:
-        raise ValueError(
-            f"engine='reference' does not model {', '.join(keys)}; use engine='fast' or leave them at their defaults"
-        )
-
-
 class ReferenceModel(mesa.Model):
     """The market with one ``mesa.Agent`` per customer (slow, plain, the specification)."""
 
     def __init__(self, scenario: Scenario, seed: int = 0, replication: int = 0, trace: int = 0) -> None:
         if trace:
             raise ValueError("trace: journeys are recorded by the fast engine only; use engine='fast' or trace=0")
-        _check_supported(scenario)
         super().__init__(rng=stream(seed, replication, "reference"))
         self.random = _random.Random(int(self.rng.integers(2**63))).random  # plain draws: random() < p
         self.random_choices = _random.Random(int(self.rng.integers(2**63))).choices
@@ -187,6 +165,10 @@ class ReferenceModel(mesa.Model):
         customer.won_by = how
         self.won_by_count[WON_BY.index(how)] += 1
         customer.churn_multiplier = (1.0 + market.discount_churn * discount) * (1.0 - market.brand_loyalty * customer.memory)
+        if rep is not None:  # the winning rep owns the account
+            customer.owner = rep
+            rep.accounts += 1
+            customer.account_care = 1.0 if self.config.sales.time.account_hours_per_month > 0 else 0.0
         if customer.config.renewal is Renewal.ANNUAL:  # initial customers signed in the year before
             customer.renewal_day = day + (1 + min(int(self.random() * 365), 364) if how == "initial" else 365)
         credit = self.credit(customer, price)
@@ -211,6 +193,9 @@ class ReferenceModel(mesa.Model):
         self.churned_by_won[WON_BY.index(customer.won_by)] += 1
         self.churned_today += 1
         customer.stage = Stage.CHURNED
+        if customer.owner is not None:
+            customer.owner.accounts -= 1
+            customer.owner, customer.account_care = None, 0.0
 
     def renew(self, customer: Customer) -> None:
         """A renewal date: the customer leaves, or renews for a year (perhaps at a higher price)."""
@@ -299,7 +284,7 @@ class ReferenceModel(mesa.Model):
             marketing_leads=sales.marketing_leads,
             leads_worked=sales.leads_worked,
             stale_leads=sales.stale_leads,
-            nurtured_leads=0,  # no MQL threshold here (refused at set-up)
+            nurtured_leads=sales.nurtured_leads,
             outbound_calls=sales.outbound_calls,
             opportunities=sales.opportunities,
             outbound_opportunities=sales.outbound_opportunities,
@@ -314,7 +299,7 @@ class ReferenceModel(mesa.Model):
             noticed=sum(ch.noticed for ch in self.channels),
             annual_recurring_revenue=self.annual_recurring_revenue,
         )
-        row.update({f"rep_hours_{name}": 0.0 for name in _REP_HOURS})  # no time budget here
+        row.update({f"rep_hours_{name}": hours for name, hours in sales.hours.items()})
         if self.annual_renewals:
             row.update(renewals=self.renewals_today, renewal_churned=self.renewal_churned_today,
                        expansions=self.expansions_today, renewal_arr=self.renewal_arr_today,

@@ -10,8 +10,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.engine.customers import Stage
 from sim.engine.reference.agents import Customer, Opportunity, SalesRep
+from sim.engine.workload import lead_order, lead_score, lead_slots, rep_hours, speed_to_lead
 
 if TYPE_CHECKING:
     from sim.engine.reference.model import ReferenceModel
@@ -56,6 +59,8 @@ class SalesDepartment:
         self.opportunities = self.outbound_calls = self.outbound_opportunities = 0
         self.deals_won = self.deals_lost = self.self_serve_wins = 0
         self.commission_usd = 0.0
+        self.nurtured_leads = 0
+        self.hours = dict.fromkeys(("available", "deals", "accounts", "leads", "outbound"), 0.0)
 
     @property
     def headcount(self) -> int:
@@ -73,6 +78,7 @@ class SalesDepartment:
     def receive_lead(self, customer: Customer, source: int | None) -> None:
         """A customer asks for contact (source: a channel's index, or None for organic)."""
         customer.stage = Stage.LEAD
+        customer.lead_score = lead_score(customer.reservation_now(), self.model.list_price[customer.segment], customer.memory)
         self.new_leads[self.model.n_touchpoints - 1 if source is None else source].append(customer)
         self.leads += 1
         if source is not None:
@@ -96,6 +102,9 @@ class SalesDepartment:
             self.hire(target - self.headcount, day, ramped=False)
         while self.headcount > target:
             rep = self.reps.pop()
+            for customer in self.model.customers:
+                if customer.owner is rep:  # its customers lose their account owner and care
+                    customer.owner, customer.account_care = None, 0.0
             for opportunity in list(rep.opportunities):
                 self.lose(opportunity, day, "rep_left")
             rep.leave_day = day
@@ -197,20 +206,58 @@ class SalesDepartment:
                 self.stale_by_segment[customer.segment] += 1
             else:
                 waiting.append((customer, arrived))
+        cfg = self.config
+        kept = []
+        for customer, arrived in waiting:  # below the MQL threshold: marketing nurtures it
+            if customer.needs_a_rep and customer.lead_score < cfg.mql_threshold:
+                customer.stage = Stage.CONSIDERING
+                self.nurtured_leads += 1
+            else:
+                kept.append((customer, arrived))
+        waiting = kept
         workable = [lead for lead in waiting if lead[0].needs_a_rep]
-        taken = 0
-        for rep in self.reps:
-            slots = min(math.floor(self.config.leads_per_day * rep.productivity(day)), rep.free_capacity(day))
-            for customer, _ in workable[taken : taken + slots]:
-                self.leads_worked += 1
-                customer.touch(model.sales_touchpoint)
-                if model.random() < customer.config.qualification_rate:
-                    self.open(customer, rep, day, outbound=False)
-                else:
-                    customer.stage = Stage.AWARE
-            taken = min(taken + slots, len(workable))
-        worked = {id(lead[0]) for lead in workable[:taken]}
+        order = lead_order(cfg.routing, np.array([a for _, a in workable], dtype=np.int64),
+                           np.array([c.lead_score for c, _ in workable], dtype=float))
+        workable = [workable[i] for i in order]
+        self._plan_hours(day)
+        slots = [
+            min(math.floor(cfg.leads_per_day * rep.productivity(day)), rep.free_capacity(day),
+                int(lead_slots(np.array([hours]), cfg.time.lead_hours, np.array([model.random()]))[0]))
+            for rep, hours in zip(self.reps, self._lead_hours)
+        ]
+        worked = set()
+        used = [0] * len(self.reps)
+        for customer, arrived in workable:
+            room = [i for i, left in enumerate(slots) if left > 0]
+            if not room:
+                break
+            i = room[int(model.random() * len(room))]  # routing: any rep with room, at random
+            slots[i] -= 1
+            used[i] += 1
+            worked.add(id(customer))
+            self.leads_worked += 1
+            customer.touch(model.sales_touchpoint)
+            p = customer.config.qualification_rate * float(speed_to_lead(np.array([day - arrived]), cfg.lead_half_life_days)[0])
+            if model.random() < p:
+                self.open(customer, self.reps[i], day, outbound=False)
+            else:
+                customer.stage = Stage.AWARE
+        lead_hours_used = np.array(used, dtype=float) * cfg.time.lead_hours
+        self._outbound_hours = self._rep_hours.after_leads(lead_hours_used)
+        if cfg.time.hours_per_week is not None:
+            self.hours["leads"] = float(lead_hours_used.sum())
         self.lead_queue = [lead for lead in waiting if id(lead[0]) not in worked]
+
+    def _plan_hours(self, day: int) -> None:
+        """Each rep's hours today after its open deals and accounts (as the fast engine)."""
+        in_discovery = np.array([sum(o.customer.stage == Stage.OPPORTUNITY for o in rep.opportunities) for rep in self.reps])
+        in_negotiation = np.array([sum(o.customer.stage == Stage.NEGOTIATION for o in rep.opportunities) for rep in self.reps])
+        self._rep_hours = rep_hours(self.config.time, np.array([rep.productivity(day) for rep in self.reps], dtype=float),
+                                    in_discovery, in_negotiation, np.array([rep.accounts for rep in self.reps]))
+        self._lead_hours = self._rep_hours.leads
+        if self.config.time.hours_per_week is not None:
+            for name in ("available", "deals", "accounts"):
+                self.hours[name] = float(getattr(self._rep_hours, name).sum())
 
     def prospect(self, day: int) -> None:
         """Reps with free capacity call random prospects of the segments that buy through reps."""
@@ -220,8 +267,9 @@ class SalesDepartment:
         free = [rep.free_capacity(day) for rep in self.reps]
         sizes = [model.segment_sizes[s] for s in self.rep_segments]
         called_today: set[int] = set()
-        for rep, room in zip(self.reps, free):
+        for rep, room, hours in zip(self.reps, free, self._outbound_hours):
             expected = cfg.outbound_calls_per_day * rep.productivity(day) if room > 0 else 0.0
+            expected = min(expected, hours / cfg.time.call_hours)
             calls = math.floor(expected + model.random())
             opened = 0
             for _ in range(calls):
@@ -239,3 +287,5 @@ class SalesDepartment:
                     opened += 1
                     self.outbound_opportunities += 1
                     self.open(prospect, rep, day, outbound=True)
+            if cfg.time.hours_per_week is not None:
+                self.hours["outbound"] += calls * cfg.time.call_hours
