@@ -353,7 +353,8 @@ def cost_composition(result: RunResult) -> pd.DataFrame:
     team = s["marketing"]["cost_usd"] - s["marketing"]["spend_usd"]
     table = pd.DataFrame(
         {
-            "people (salaries, team)": [team, s["sales"]["salaries_usd"]],
+            "people (salaries, team)": [team, s["sales"]["salaries_usd"] + s["sales"]["managers_usd"]],
+            "overhead (benefits, tools)": [0.0, s["sales"]["overhead_usd"]],
             "commissions": [0.0, s["sales"]["commissions_usd"]],
             "media (channel spend)": [s["marketing"]["spend_usd"], 0.0],
         },

@@ -238,7 +238,8 @@ def plot_lead_handling(long: pd.DataFrame, burst: tuple, fig=None) -> plt.Figure
 def plot_cost_composition(table: pd.DataFrame, ax=None) -> plt.Figure:
     """Personnel: what each function's money pays for."""
     fig, ax = _ax(ax, (9, 2.8))
-    colors = {"people (salaries, team)": "#756bb1", "commissions": "#fdae6b", "media (channel spend)": "#9ecae1"}
+    colors = {"people (salaries, team)": "#756bb1", "overhead (benefits, tools)": "#bcbddc", "commissions": "#fdae6b",
+              "media (channel spend)": "#9ecae1"}
     left = np.zeros(len(table))
     for column in table.columns:
         values = table[column].to_numpy(dtype=float)
@@ -247,6 +248,6 @@ def plot_cost_composition(table: pd.DataFrame, ax=None) -> plt.Figure:
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"${x / 1e6:.1f}M"))
     ax.set_title("Personnel: what each function's budget pays for (2 years)", loc="left")
-    ax.legend(frameon=False, ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.1))
+    ax.legend(frameon=False, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.1))
     fig.tight_layout()
     return fig
