@@ -3,6 +3,7 @@
     python benchmarks/crn_noise.py                       # 16 seeds, 10k x 730, baseline
     python benchmarks/crn_noise.py --lift-capacity       # the same with `sales.capacity` lifted
     python benchmarks/crn_noise.py --seeds 8 --size 5000 --days 365
+    python benchmarks/crn_noise.py --set sales.mql_threshold=0  # any key, as --set elsewhere
 
 For each seed, the baseline and each variant run with the same seed; the table prints the
 sd over seeds of the paired difference (variant - baseline) of cumulative gross profit, and
@@ -58,13 +59,17 @@ def main() -> None:
     parser.add_argument("--lift-capacity", action="store_true", help="set sales.capacity to 10000 (no rep limit)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", nargs="*", help="labels of the variants to run (default: all)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a scenario key in every run (repeatable)")
     args = parser.parse_args()
 
     from sim import Scenario
+    from sim.scenario.schema import parse_override
 
     base = {"market.population": args.size, "time.horizon_days": args.days}
     if args.lift_capacity:
         base["sales.capacity"] = 10_000
+    base.update(parse_override(text) for text in args.set)
     scenario = Scenario.from_toml(args.scenario, base)
     variants = [v for v in VARIANTS if not args.only or v[0] in args.only]
     jobs = [("baseline", {})] + [(label, {**base, **make(scenario)}) for label, _, make in variants]
@@ -75,7 +80,8 @@ def main() -> None:
     level = values[0]
     sd_level = level.std(ddof=1)
     print(f"{args.seeds} seeds, {args.size:,} customers x {args.days} days"
-          f"{', sales.capacity lifted' if args.lift_capacity else ''}: two-year gross profit "
+          f"{', sales.capacity lifted' if args.lift_capacity else ''}{''.join(', ' + t for t in args.set)}: "
+          f"two-year gross profit "
           f"mean {level.mean() / 1e6:.2f}M, sd {sd_level / 1e6:.3f}M ({time.perf_counter() - start:.0f} s)")
     print(f"{'change':<20} {'size':<6} {'mean diff':>10} {'sd diff':>9} {'ratio':>6} {'target':>6}")
     for (label, kind, _), row in zip(variants, values[1:]):
