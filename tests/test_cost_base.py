@@ -39,7 +39,9 @@ def test_day_ledger_adds_optional_lines_and_writes_their_columns_only_when_set()
 
 @pytest.fixture(scope="module")
 def tiny(small_baseline):
-    return small_baseline.with_overrides({"market.population": 1000, "time.horizon_days": 120})
+    """Salary and commission only: no loaded cost, no managers."""
+    return small_baseline.with_overrides({"market.population": 1000, "time.horizon_days": 120,
+                                          "sales.loaded_cost_multiplier": 1.0, "sales.reps_per_manager": 0})
 
 
 @pytest.fixture(scope="module")

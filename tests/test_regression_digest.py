@@ -15,12 +15,12 @@ from sim import run
 #: sha256 of timeseries.csv (and deals.csv) for the small baseline, seed 11, by engine.
 PINNED = {
     "fast": {
-        "timeseries": "c7fa589976599b89135ad1d8182c236a314b15fed71644b3c7d3ea9efb0e5c7a",
-        "deals": "202027600bc05e31ae169425dad67cb4d24e1c8585cd1a5411db019ca2c8aff1",
+        "timeseries": "060aa2b19235c0eef773b9e1afb473bb1ba9d404cbb43aff94d65c95846061fb",
+        "deals": "9e02a73a9ec8e4bbe33704661083665bc8953ef59d3aad30fbf6cf6b1b13ff8b",
     },
     "reference": {
-        "timeseries": "b8fa3c5aa8e53bae4d030af840789402ede24b10471ee4d4e5fd34941234762f",
-        "deals": "a94288d396ccd04b0e5e6dc11527a01705daf6ce231156b05774f0b09e99dd27",
+        "timeseries": "d48f6042bdb8e9567536fc5fdeeed0b607b69b7c05900e9fe5df2c482cd38b90",
+        "deals": "6bae93b0985fc158a2cdb0a77c79b9b5ee217481bf1c244a07ac782e8846d5b0",
     },
 }
 

@@ -32,9 +32,14 @@ def _annual(scenario: Scenario, **segment_keys) -> Scenario:
 
 @pytest.fixture(scope="module")
 def small(baseline) -> Scenario:
-    """1,200 customers, 20% of them customers at the start, over 760 days (two renewal rounds)."""
+    """1,200 customers, 20% of them customers at the start, over 760 days (two renewal rounds);
+    daily churn, no expansion and no account care (the defaults) unless a test sets them."""
+    defaults = {"sales.time.account_hours_per_month": 0.0}
+    for name in baseline.market.segments:
+        defaults |= {f"market.segments.{name}.renewal": "daily", f"market.segments.{name}.expansion_rate": 0.0,
+                     f"market.segments.{name}.account_care_effect": 0.0}
     return baseline.with_overrides(
-        {"market.population": 1200, "time.horizon_days": 760, "market.initial_customers": 0.2}
+        {"market.population": 1200, "time.horizon_days": 760, "market.initial_customers": 0.2, **defaults}
     )
 
 

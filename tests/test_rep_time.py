@@ -103,6 +103,9 @@ def timed(small_baseline):
         "sales.leads_per_day": 50,
         "sales.time.hours_per_week": 20,
         "sales.time.account_hours_per_month": 0.5,
+        "sales.time.outbound": "spare",
+        "sales.mql_threshold": 0.0,
+        "sales.lead_half_life_days": None,
     })
 
 
@@ -179,5 +182,5 @@ def test_mql_threshold_keeps_low_scored_leads_with_marketing(timed):
 
 
 def test_no_time_budget_records_no_hours(small_baseline):
-    ts = run(small_baseline.with_overrides({"time.horizon_days": 60}), seed=1).timeseries
+    ts = run(small_baseline.with_overrides({"time.horizon_days": 60, "sales.time.hours_per_week": None}), seed=1).timeseries
     assert (ts.filter(like="rep_hours_") == 0).all().all()
