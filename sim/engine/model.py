@@ -11,6 +11,7 @@ import datetime as dt
 import mesa
 import numpy as np
 
+from sim.engine import funnel
 from sim.engine.attribution import Attribution, attribution_shares
 from sim.engine.collector import RowCollector
 from sim.engine.customers import STAGES, WON_BY, Customers, Stage
@@ -266,42 +267,22 @@ class MarketModel(mesa.Model):
         wom = self.config.market.word_of_mouth
         if wom.network is NetworkKind.NONE or wom.awareness_rate == 0:
             return
-        c = self.customers
-        idx, u = c.due(self.day, Stage.UNAWARE)
-        u = u * wom.awareness_rate
-        hears = u < wom.awareness_rate * self._neighbour_share(idx)
-        c.snooze(idx[~hears], self.day)
-        idx = idx[hears]
-        c.move(idx, Stage.AWARE, self.day, "word_of_mouth")
-        c.add_memory(idx, wom.brand_effect, self.day)
+        hears = funnel.hear(self, wom.awareness_rate)  # (due today; the others snoozed)
+        self.customers.move(hears, Stage.AWARE, self.day, "word_of_mouth")
+        self.customers.add_memory(hears, wom.brand_effect, self.day)
 
     def progression(self) -> None:
         """Organic moves through the funnel, and forgetting (at each customer's alarm clock)."""
         c = self.customers
-        seg_t = self.segments
         day = self.day
-        bound = c._alarm_bound
-        wom_consider = self.config.market.word_of_mouth.consider_rate
         # aware -> considering (brand memory, word of mouth) or -> unaware (forgetting)
-        idx, u = c.due(day, Stage.AWARE)
-        seg, memory = c.segment_of(idx), c.memory_now(idx, day)
-        u = u * bound[Stage.AWARE, seg]
-        p_consider = seg_t.consider_rate[seg] * memory + wom_consider * self._neighbour_share(idx)
-        p_forget = seg_t.forget_rate[seg] * (1.0 - memory)
-        consider = u < p_consider
-        forget = ~consider & (u < p_consider + p_forget)
-        c.snooze(idx[~consider & ~forget], day)
-        c.move(idx[consider], Stage.CONSIDERING, day, "interest")
-        c.move(idx[forget], Stage.UNAWARE, day, "forgot")
+        consider, forget = funnel.interest(self)
+        c.move(consider, Stage.CONSIDERING, day, "interest")
+        c.move(forget, Stage.UNAWARE, day, "forgot")
         # considering -> lead (inbound, organic) or -> aware (lost interest)
-        idx, u = c.due(day, Stage.CONSIDERING)
-        seg, memory = c.segment_of(idx), c.memory_now(idx, day)
-        u = u * bound[Stage.CONSIDERING, seg]
-        lead = u < seg_t.lead_rate[seg] * memory
-        drop = ~lead & (u < seg_t.lead_rate[seg] * memory + seg_t.lose_interest_rate[seg])
-        c.snooze(idx[~lead & ~drop], day)
-        self.sales.add_leads(idx[lead], day, "organic")
-        c.move(idx[drop], Stage.AWARE, day, "lost_interest")
+        lead, drop = funnel.lead_or_drop(self)
+        self.sales.add_leads(lead, day, "organic")
+        c.move(drop, Stage.AWARE, day, "lost_interest")
 
     def retention(self) -> None:
         """Churn, repeat orders, and lost or churned customers coming back."""
