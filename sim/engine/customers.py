@@ -163,7 +163,7 @@ class Customers:
 
     def add_memory(self, idx: np.ndarray, effect: np.ndarray | float, day: int) -> None:
         """``m <- 1 - (1 - m)(1 - effect)`` for unique ``idx``."""
-        if np.ndim(effect) == 0:
+        if isinstance(effect, (float, int, np.floating)):
             _k.add_memory(idx, float(effect), day, self.memory, self.memory_day, self.decay(day),
                           self._decay_per_day)
             return
@@ -198,7 +198,7 @@ class Customers:
         """Record marketing or sales touches on unique ``idx`` (before they convert)."""
         if idx.size == 0:
             return
-        if np.ndim(counts) == 0 and counts == 1:
+        if type(counts) is int and counts == 1 or np.isscalar(counts) and counts == 1:
             idx = _k.touch(idx, int(touchpoint), self.stage, self.touches, self.first_touch, self.last_touch)
             if idx.size and self.trace is not None:
                 self.trace.touch(idx, touchpoint, day, counts)

@@ -105,15 +105,15 @@ def snooze(idx, day, stage_day, moves, stage, root, segment_start, bound, horizo
 
 @njit(cache=True)
 def due_scan(alarm, day):
-    """``flatnonzero((alarm >= 0) & (alarm <= day))``."""
+    """``flatnonzero((alarm >= 0) & (alarm <= day))`` (as unsigned, -1 is above every day)."""
+    today = np.uint32(day)
     count = 0
     for c in range(alarm.size):
-        if 0 <= alarm[c] <= day:
-            count += 1
+        count += np.uint32(alarm[c]) <= today
     out = np.empty(count, dtype=np.int64)
     k = 0
     for c in range(alarm.size):
-        if 0 <= alarm[c] <= day:
+        if np.uint32(alarm[c]) <= today:
             out[k] = c
             k += 1
     return out
