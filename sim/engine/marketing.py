@@ -75,6 +75,7 @@ class MarketingChannel(mesa.Agent):
     ) -> None:
         super().__init__(model)
         self.name = name
+        self.impressions_column, self.leads_column = f"impressions_{name}", f"leads_{name}"  # (in the day's row)
         self.index = index  # touch-point index
         self.config = config
         self.stream = rng

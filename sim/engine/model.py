@@ -341,7 +341,7 @@ class MarketModel(mesa.Model):
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
         """One day: marketing reaches customers, word spreads, the funnel moves, sales works, customers stay or go."""
-        self.ledger = DayLedger.for_scenario(self.config)
+        self.ledger = self.ledger.fresh()  # (what DayLedger.for_scenario gives)
         self._orders_attributed[:] = 0.0
         self.sales.reset_counters()
         for channel in self.channels:
@@ -360,12 +360,18 @@ class MarketModel(mesa.Model):
     def _collect_row(self) -> None:
         c = self.customers
         sales = self.sales
+        channels = self.channels
+        impressions = clicks = noticed = 0
+        for ch in channels:
+            impressions += ch.impressions
+            clicks += ch.clicks
+            noticed += ch.noticed
         row: dict[str, float] = {"step": self.day}
-        row.update({name: int(c.counts[i]) for i, name in enumerate(STAGES)})
+        row.update(zip(STAGES, c.counts.tolist()))
         row.update(self.ledger.row())
         row.update(
-            impressions=sum(ch.impressions for ch in self.channels),
-            clicks=sum(ch.clicks for ch in self.channels),
+            impressions=impressions,
+            clicks=clicks,
             leads=sales.leads,
             marketing_leads=sales.marketing_leads,
             leads_worked=sales.leads_worked,
@@ -381,12 +387,12 @@ class MarketModel(mesa.Model):
             win_backs=self.winbacks_today,
             headcount=sales.headcount,
             reach=self.marketing_reach(),
-            noticed=sum(ch.noticed for ch in self.channels),
+            noticed=noticed,
             annual_recurring_revenue=self.annual_recurring_revenue,
         )
-        for ch in self.channels:
-            row[f"impressions_{ch.name}"] = ch.impressions
-            row[f"leads_{ch.name}"] = ch.leads
+        for ch in channels:
+            row[ch.impressions_column] = ch.impressions
+            row[ch.leads_column] = ch.leads
         self.today = row
 
     def run(self, progress: bool = False) -> None:
