@@ -98,6 +98,7 @@ class Customers:
         self._alarm_bound = np.ascontiguousarray(bound, dtype=np.float64)
         self._horizon = int(horizon)
         self._schedule(np.arange(self.n, dtype=np.int64), 0, np.zeros(self.n, dtype=np.int64))
+        self._move_args = None
 
     def _schedule(self, idx: np.ndarray, day: int, days_in_stage) -> None:
         """Next check of ``idx`` in their current stage: a keyed geometric gap (>= 1 day)."""
@@ -136,8 +137,11 @@ class Customers:
         mask = 0
         for s in stages:
             mask |= 1 << int(s)
-        return _k.due(self.due_today(day), day, mask, self.alarm, self.stage, self.moves, self.stage_day,
-                      self.keys.root)
+        candidates = self.due_today(day)
+        idx, u = np.empty(candidates.size, dtype=np.int64), np.empty(candidates.size)
+        k = _k.due_into(candidates, day, mask, self.alarm, self.stage, self.moves, self.stage_day, self.keys.root,
+                        idx, u)
+        return idx[:k], u[:k]
 
     def snooze(self, idx: np.ndarray, day: int) -> None:
         """Re-arm customers whose check today left them in their stage."""
@@ -146,7 +150,9 @@ class Customers:
 
     # ------------------------------------------------------------------ lookups
     def segment_of(self, idx: np.ndarray) -> np.ndarray:
-        return _k.segment_of(idx, self.segment_start)
+        out = np.empty(idx.size, dtype=np.int64)
+        _k.segment_of(idx, self.segment_start, out)
+        return out
 
     def decay(self, day: int) -> np.ndarray:
         """``decay per day ** age`` for ages 0..``day`` at least, by numpy's ``power`` (the numbers
@@ -159,7 +165,9 @@ class Customers:
 
     def memory_now(self, idx: np.ndarray, day: int) -> np.ndarray:
         """Brand memory of ``idx`` today (stored lazily, decayed on read)."""
-        return _k.memory_now(idx, day, self.memory, self.memory_day, self.decay(day), self._decay_per_day)
+        out = np.empty(idx.size)
+        _k.memory_now(idx, day, self.memory, self.memory_day, self.decay(day), self._decay_per_day, out)
+        return out
 
     def add_memory(self, idx: np.ndarray, effect: np.ndarray | float, day: int) -> None:
         """``m <- 1 - (1 - m)(1 - effect)`` for unique ``idx``."""
@@ -185,23 +193,39 @@ class Customers:
             return _NO_INDPTR, _NO_INDICES, _NO_NEIGHBOURS, False
         return self.network.indptr, self.network.indices, self.customer_neighbours, True
 
+    _move_args = None  # the arrays move() hands to its kernel (fixed once the alarms are armed)
+
+    def state_arrays(self) -> tuple:
+        """What :func:`sim.engine.kernels.move` takes after ``idx, to, day``: stage, stage day, moves,
+        counts, the network's arrays, whether the alarms are armed, and the alarm clocks."""
+        args = self._move_args
+        if args is None:
+            args = (self.stage, self.stage_day, self.moves, self.counts, *self.network_arrays(),
+                    self._alarm_bound is not None, *self.clock())
+            if self._alarm_bound is not None:
+                self._move_args = args
+        return args
+
     def move(self, idx: np.ndarray, to: Stage, day: int, cause: str = "") -> None:
         """Move unique customers ``idx`` to stage ``to``, keeping every count in step."""
         if idx.size == 0:
             return
-        old = _k.move(idx, int(to), day, self.stage, self.stage_day, self.moves, self.counts,
-                      *self.network_arrays(), self._alarm_bound is not None, *self.clock())
-        if self.trace is not None:
-            self.trace.stage_change(idx, old, to, day, cause)
+        trace = self.trace
+        old = self.stage[idx] if trace is not None else None
+        _k.move(idx, int(to), day, *self.state_arrays())
+        if trace is not None:
+            trace.stage_change(idx, old, to, day, cause)
 
     def touch(self, idx: np.ndarray, touchpoint: int, day: int, counts: np.ndarray | int = 1) -> None:
         """Record marketing or sales touches on unique ``idx`` (before they convert)."""
         if idx.size == 0:
             return
         if type(counts) is int and counts == 1 or np.isscalar(counts) and counts == 1:
-            idx = _k.touch(idx, int(touchpoint), self.stage, self.touches, self.first_touch, self.last_touch)
-            if idx.size and self.trace is not None:
-                self.trace.touch(idx, touchpoint, day, counts)
+            _k.touch(idx, int(touchpoint), self.stage, self.touches, self.first_touch, self.last_touch)
+            if self.trace is not None:
+                idx = idx[self.stage[idx] < Stage.CUSTOMER]
+                if idx.size:
+                    self.trace.touch(idx, touchpoint, day, counts)
             return
         pre = self.stage[idx] < Stage.CUSTOMER
         idx = idx[pre]

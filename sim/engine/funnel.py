@@ -43,28 +43,47 @@ def _state(model: "MarketModel") -> tuple:
     return (c.alarm, c.stage, c.moves, c.stage_day, *c.clock()[:4])
 
 
+@njit(cache=True, inline="always")
+def _split(idx, outcome, out):
+    """Customers of outcome 1 to the front of ``out``, of outcome 2 to its second half; how many of each."""
+    half = out.size // 2
+    n1 = n2 = 0
+    for i in range(idx.size):
+        if outcome[i] == 1:
+            out[n1] = idx[i]
+            n1 += 1
+        elif outcome[i] == 2:
+            out[half + n2] = idx[i]
+            n2 += 1
+    return n1, n2
+
+
 @njit(cache=True)
 def _hear(candidates, day, rate, mode, mixed, degree, neighbours, alarm, stage, moves, stage_day,
-          root, segment_start, bound, horizon):
+          root, segment_start, bound, horizon, out):
     idx, u = due(candidates, day, _UNAWARE, alarm, stage, moves, stage_day, root)
-    hears = np.empty(idx.size, dtype=np.bool_)
+    k = 0
     for i in range(idx.size):
         c = idx[i]
-        hears[i] = u[i] * rate < word_of_mouth_term(c, rate, mode, mixed, degree, neighbours)
-        if not hears[i]:
+        if u[i] * rate < word_of_mouth_term(c, rate, mode, mixed, degree, neighbours):
+            out[k] = c
+            k += 1
+        else:
             _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, bound, horizon, alarm)
-    return idx[hears]
+    return k
 
 
 def hear(model: "MarketModel", rate: float) -> np.ndarray:
     """Unaware customers due today who hear of the brand from neighbours (the others snoozed)."""
     c, day = model.customers, model.day
-    return _hear(c.due_today(day), day, rate, *word_of_mouth_args(model), *_state(model))
+    candidates = c.due_today(day)
+    out = np.empty(candidates.size, dtype=np.int64)
+    return out[:_hear(candidates, day, rate, *word_of_mouth_args(model), *_state(model), out)]
 
 
 @njit(cache=True)
 def _interest(candidates, day, consider_rate, forget_rate, wom_rate, mode, mixed, degree, neighbours,
-              memory, memory_day, decay, base, alarm, stage, moves, stage_day, root, segment_start, bound, horizon):
+              memory, memory_day, decay, base, alarm, stage, moves, stage_day, root, segment_start, bound, horizon, out):
     idx, u = due(candidates, day, _AWARE, alarm, stage, moves, stage_day, root)
     outcome = np.zeros(idx.size, dtype=np.int8)  # 1: considers, 2: forgets
     for i in range(idx.size):
@@ -80,20 +99,23 @@ def _interest(candidates, day, consider_rate, forget_rate, wom_rate, mode, mixed
             outcome[i] = 2
         else:
             _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, bound, horizon, alarm)
-    return idx[outcome == 1], idx[outcome == 2]
+    return _split(idx, outcome, out)
 
 
 def interest(model: "MarketModel") -> tuple[np.ndarray, np.ndarray]:
     """Aware customers due today who start considering, and those who forget (the others snoozed)."""
     c, day, seg = model.customers, model.day, model.segments
-    return _interest(c.due_today(day), day, seg.consider_rate, seg.forget_rate,
-                     model.config.market.word_of_mouth.consider_rate, *word_of_mouth_args(model),
-                     c.memory, c.memory_day, c.decay(day), c._decay_per_day, *_state(model))
+    candidates = c.due_today(day)
+    out = np.empty(2 * candidates.size, dtype=np.int64)
+    n1, n2 = _interest(candidates, day, seg.consider_rate, seg.forget_rate,
+                       model.config.market.word_of_mouth.consider_rate, *word_of_mouth_args(model),
+                       c.memory, c.memory_day, c.decay(day), c._decay_per_day, *_state(model), out)
+    return out[:n1], out[candidates.size : candidates.size + n2]
 
 
 @njit(cache=True)
 def _lead_or_drop(candidates, day, lead_rate, lose_interest_rate, memory, memory_day, decay, base,
-                  alarm, stage, moves, stage_day, root, segment_start, bound, horizon):
+                  alarm, stage, moves, stage_day, root, segment_start, bound, horizon, out):
     idx, u = due(candidates, day, _CONSIDERING, alarm, stage, moves, stage_day, root)
     outcome = np.zeros(idx.size, dtype=np.int8)  # 1: lead, 2: loses interest
     for i in range(idx.size):
@@ -107,14 +129,17 @@ def _lead_or_drop(candidates, day, lead_rate, lose_interest_rate, memory, memory
             outcome[i] = 2
         else:
             _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, bound, horizon, alarm)
-    return idx[outcome == 1], idx[outcome == 2]
+    return _split(idx, outcome, out)
 
 
 def lead_or_drop(model: "MarketModel") -> tuple[np.ndarray, np.ndarray]:
     """Considering customers due today who become inbound leads, and those who lose interest (the others snoozed)."""
     c, day, seg = model.customers, model.day, model.segments
-    return _lead_or_drop(c.due_today(day), day, seg.lead_rate, seg.lose_interest_rate,
-                         c.memory, c.memory_day, c.decay(day), c._decay_per_day, *_state(model))
+    candidates = c.due_today(day)
+    out = np.empty(2 * candidates.size, dtype=np.int64)
+    n1, n2 = _lead_or_drop(candidates, day, seg.lead_rate, seg.lose_interest_rate,
+                           c.memory, c.memory_day, c.decay(day), c._decay_per_day, *_state(model), out)
+    return out[:n1], out[candidates.size : candidates.size + n2]
 
 
 _NO_DEGREE = np.empty(0, dtype=np.float32)

@@ -20,7 +20,7 @@ from numba import njit
 from sim.engine.keyed import Kind, _uniform
 
 __all__ = [
-    "add_memory", "due", "due_scan", "memory_now", "move", "segment_of", "snooze", "touch", "word_of_mouth_term",
+    "add_memory", "due", "due_into", "due_scan", "memory_now", "move", "segment_of", "snooze", "touch", "word_of_mouth_term",
 ]
 
 _CUSTOMER = 6  # Stage.CUSTOMER
@@ -55,17 +55,15 @@ def _arm_one(root, c, days_in_stage, day, moves, stage, segment_start, bound, ho
 
 
 @njit(cache=True)
-def segment_of(idx, segment_start):
-    out = np.empty(idx.size, dtype=np.int64)
+def segment_of(idx, segment_start, out):
     for i in range(idx.size):
         out[i] = _segment(idx[i], segment_start)
-    return out
 
 
 @njit(cache=True)
 def move(idx, to, day, stage, stage_day, moves, counts, indptr, indices, neighbours, has_network,
          armed, root, segment_start, bound, horizon, alarm):
-    """Move ``idx`` to stage ``to``: counts, customer neighbours, stage, day, moves, alarm. Returns old stages."""
+    """Move ``idx`` to stage ``to``: counts, customer neighbours, stage, day, moves, alarm."""
     n = idx.size
     old = np.empty(n, dtype=stage.dtype)
     moved = np.empty(n, dtype=moves.dtype)
@@ -92,7 +90,6 @@ def move(idx, to, day, stage, stage_day, moves, counts, indptr, indices, neighbo
     if armed:
         for i in range(n):
             _arm_one(root, idx[i], np.int64(0), day, moves, stage, segment_start, bound, horizon, alarm)
-    return old
 
 
 @njit(cache=True)
@@ -120,54 +117,45 @@ def due_scan(alarm, day):
 
 
 @njit(cache=True)
-def due(candidates, day, stages, alarm, stage, moves, stage_day, root):
-    """Candidates still due today and in one of ``stages`` (a bit mask), and each one's check uniform."""
-    keep = np.empty(candidates.size, dtype=np.bool_)
-    count = 0
-    for i in range(candidates.size):
-        c = candidates[i]
-        a = alarm[c]
-        keep[i] = 0 <= a <= day and (stages >> np.int64(stage[c])) & 1 == 1
-        count += keep[i]
-    idx = np.empty(count, dtype=np.int64)
-    u = np.empty(count)
+def due_into(candidates, day, stages, alarm, stage, moves, stage_day, root, idx, u):
+    """Candidates still due today and in one of ``stages`` (a bit mask) into ``idx``, each one's
+    check uniform into ``u``; returns how many."""
     k = 0
     for i in range(candidates.size):
-        if keep[i]:
-            c = candidates[i]
+        c = candidates[i]
+        if 0 <= alarm[c] <= day and (stages >> np.int64(stage[c])) & 1 == 1:
             idx[k] = c
             u[k] = _uniform(root, _ALARM_CHECK, c, np.int64(moves[c]), np.int64(day - stage_day[c]))
             k += 1
-    return idx, u
+    return k
+
+
+@njit(cache=True)
+def due(candidates, day, stages, alarm, stage, moves, stage_day, root):
+    """:func:`due_into` into new arrays (for the compiled phases)."""
+    idx = np.empty(candidates.size, dtype=np.int64)
+    u = np.empty(candidates.size)
+    k = due_into(candidates, day, stages, alarm, stage, moves, stage_day, root, idx, u)
+    return idx[:k], u[:k]
 
 
 @njit(cache=True)
 def touch(idx, touchpoint, stage, touches, first_touch, last_touch):
-    """One touch on each of ``idx`` not yet a customer (saturating at uint16). Returns those touched."""
-    count = 0
-    for i in range(idx.size):
-        if stage[idx[i]] < _CUSTOMER:
-            count += 1
-    hit = np.empty(count, dtype=np.int64)
-    k = 0
-    for i in range(idx.size):
-        if stage[idx[i]] < _CUSTOMER:
-            hit[k] = idx[i]
-            k += 1
+    """One touch on each of ``idx`` not yet a customer (saturating at uint16)."""
     row = touches[touchpoint]
-    new = np.empty(count, dtype=touches.dtype)
-    first = np.empty(count, dtype=np.bool_)
-    for k in range(count):
-        c = hit[k]
-        new[k] = min(row[c], _TOUCH_MAX - np.uint16(1)) + np.uint16(1)
-        first[k] = first_touch[c] < 0
-    for k in range(count):
-        c = hit[k]
-        row[c] = new[k]
-        if first[k]:
-            first_touch[c] = touchpoint
-        last_touch[c] = touchpoint
-    return hit
+    new = np.empty(idx.size, dtype=touches.dtype)
+    first = np.empty(idx.size, dtype=np.bool_)
+    for i in range(idx.size):
+        c = idx[i]
+        new[i] = min(row[c], _TOUCH_MAX - np.uint16(1)) + np.uint16(1)
+        first[i] = first_touch[c] < 0
+    for i in range(idx.size):
+        c = idx[i]
+        if stage[c] < _CUSTOMER:
+            row[c] = new[i]
+            if first[i]:
+                first_touch[c] = touchpoint
+            last_touch[c] = touchpoint
 
 
 @njit(cache=True, inline="always")
@@ -180,17 +168,16 @@ def _memory(c, day, memory, memory_day, decay, base):
 
 
 @njit(cache=True)
-def memory_now(idx, day, memory, memory_day, decay, base):
-    out = np.empty(idx.size)
+def memory_now(idx, day, memory, memory_day, decay, base, out):
     for i in range(idx.size):
         out[i] = _memory(idx[i], day, memory, memory_day, decay, base)
-    return out
 
 
 @njit(cache=True)
 def add_memory(idx, effect, day, memory, memory_day, decay, base):
     """``m <- 1 - (1 - m)(1 - effect)`` at ``day``, for a scalar ``effect``."""
-    m = memory_now(idx, day, memory, memory_day, decay, base)
+    m = np.empty(idx.size)
+    memory_now(idx, day, memory, memory_day, decay, base, m)
     keep = 1.0 - effect
     for i in range(idx.size):
         memory[idx[i]] = 1.0 - (1.0 - m[i]) * keep

@@ -148,16 +148,16 @@ class MarketingChannel(mesa.Agent):
     def _reach(self, per_capita: float, day: int) -> None:
         """:meth:`_exposure`, :meth:`_notice` and :meth:`_click` in one compiled call (the leads go to sales)."""
         c, cfg = self.model.customers, self.config
-        self.noticed, self.clicks, leads, consider = _exposure_effects(
+        self.noticed, self.clicks, moving, n_leads = _exposure_effects(
             c.keys.root, self._block_key, day, per_capita, cfg.brand_effect, cfg.ctr, self._target_starts,
             self._target_sizes, self.index, cfg.memory_gain, cfg.click_to_lead,
             c.stage, c.stage_day, c.moves, c.counts, c.memory, c.memory_day, c.decay(day), c._decay_per_day,
             c.touches, c.first_touch, c.last_touch, *c.network_arrays(), *c.clock()[1:],
         )
         if self.clicks:
-            self.leads = leads.size
-            self.model.sales.add_leads(leads, day, self.name)
-            c.move(consider, Stage.CONSIDERING, day, self.name)
+            self.leads = n_leads
+            self.model.sales.add_leads(moving[:n_leads], day, self.name)
+            c.move(moving[n_leads:], Stage.CONSIDERING, day, self.name)
 
     def _notice(self, idx: np.ndarray, day: int) -> None:
         """Customers who notice at least one impression today: a touch, brand memory, awareness."""
@@ -224,8 +224,9 @@ def _exposure_effects(root, block_key, day, per_capita, brand_effect, ctr, start
                       horizon, alarm):
     """The day's exposure and its effects but the leads' (:meth:`MarketingChannel._notice`, ``_click``).
 
-    Returns the customers who noticed, those who clicked, the new leads and the aware
-    clickers who start considering (for the caller to hand to sales and to move after them).
+    Returns how many customers noticed and how many clicked, the new leads followed by the
+    aware clickers who start considering (for the caller to hand to sales and to move after
+    them), and how many leads.
     """
     noticed, clicked = _hits(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes)
     if noticed.size:
@@ -236,8 +237,8 @@ def _exposure_effects(root, block_key, day, per_capita, brand_effect, ctr, start
         if aware.size:
             _k.move(aware, _AWARE, day, stage, stage_day, moves, counts, indptr, indices, neighbours, has_network,
                     True, root, segment_start, bound, horizon, alarm)
-    leads = consider = np.empty(0, dtype=np.int64)
-    clicks = 0
+    moving = np.empty(0, dtype=np.int64)
+    clicks = n_leads = 0
     if clicked.size:
         u = np.empty(clicked.size)
         for i in range(clicked.size):
@@ -250,9 +251,9 @@ def _exposure_effects(root, block_key, day, per_capita, brand_effect, ctr, start
         if clicks:
             _k.touch(idx, touchpoint, stage, touches, first_touch, last_touch)
             converts = u < click_to_lead
-            leads = idx[converts]
-            consider = idx[~converts & (now == _AWARE)]
-    return noticed.size, clicks, leads, consider
+            n_leads = int(converts.sum())
+            moving = np.concatenate((idx[converts], idx[~converts & (now == _AWARE)]))
+    return noticed.size, clicks, moving, n_leads
 
 
 _UNAWARE, _AWARE, _CONSIDERING = int(Stage.UNAWARE), int(Stage.AWARE), int(Stage.CONSIDERING)
