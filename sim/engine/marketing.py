@@ -38,15 +38,18 @@ def daily_budget(
     end = config.end_month
     if stop_month is not None:
         end = stop_month if end is None else min(end, stop_month)
-    for day in range(horizon_days):
-        date = start_date + dt.timedelta(days=day)
-        month = (date.year - start_date.year) * 12 + date.month - start_date.month
-        if month < config.start_month or (end is not None and month >= end):
-            continue
-        budget = config.monthly_budget_usd
-        if config.schedule_usd is not None and month < len(config.schedule_usd):
-            budget = config.schedule_usd[month]
-        out[day] = budget / calendar.monthrange(date.year, date.month)[1]
+    year, month_of_year, first_day = start_date.year, start_date.month, start_date.day
+    day = month = 0  # (month: months since the start month)
+    while day < horizon_days:
+        days_in_month = calendar.monthrange(year, month_of_year)[1]
+        stop = min(day + days_in_month - first_day + 1, horizon_days)
+        if month >= config.start_month and (end is None or month < end):
+            budget = config.monthly_budget_usd
+            if config.schedule_usd is not None and month < len(config.schedule_usd):
+                budget = config.schedule_usd[month]
+            out[day:stop] = budget / days_in_month
+        day, month, first_day = stop, month + 1, 1
+        year, month_of_year = (year + 1, 1) if month_of_year == 12 else (year, month_of_year + 1)
     return out
 
 
