@@ -98,6 +98,7 @@ class Customers:
         self._alarm_bound = np.ascontiguousarray(bound, dtype=np.float64)
         self._horizon = int(horizon)
         self._schedule(np.arange(self.n, dtype=np.int64), 0, np.zeros(self.n, dtype=np.int64))
+        self._clocks = _k.clock_table(self._alarm_bound)
         self._move_args = None
 
     def _schedule(self, idx: np.ndarray, day: int, days_in_stage) -> None:
@@ -112,10 +113,11 @@ class Customers:
             self._horizon, self.alarm)
 
     def clock(self) -> tuple:
-        """The alarm clocks' arguments of the compiled kernels: root, segment starts, bounds, horizon, alarms."""
+        """The alarm clocks' arguments of the compiled kernels: root, segment starts, the check
+        probabilities with their logarithms (:func:`sim.engine.kernels.clock_table`), horizon, alarms."""
         if self._alarm_bound is None:
-            return np.uint64(0), self.segment_start, _NO_BOUND, self._horizon, self.alarm
-        return self.keys.root, self.segment_start, self._alarm_bound, self._horizon, self.alarm
+            return np.uint64(0), self.segment_start, _NO_CLOCKS, self._horizon, self.alarm
+        return self.keys.root, self.segment_start, self._clocks, self._horizon, self.alarm
 
     def due_today(self, day: int) -> np.ndarray:
         """Customers whose alarm rang by ``day`` at the first look today (one scan of the alarms a day).
@@ -242,7 +244,7 @@ class Customers:
             self.trace.touch(idx, touchpoint, day, counts)
 
 
-_NO_BOUND = np.zeros((1, 1))
+_NO_CLOCKS = np.zeros((2, 1, 1))
 _NO_INDPTR = np.zeros(1, dtype=np.int32)
 _NO_INDICES = np.empty(0, dtype=np.int32)
 _NO_NEIGHBOURS = np.empty(0, dtype=np.uint16)

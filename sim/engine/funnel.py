@@ -15,7 +15,8 @@ import numpy as np
 from numba import njit
 
 from sim.engine.customers import Stage
-from sim.engine.kernels import _arm_one, _memory, _segment, due, word_of_mouth_term
+from sim.engine.keyed import Kind, _uniform
+from sim.engine.kernels import _arm_one, _memory, _segment, word_of_mouth_term
 from sim.scenario.schema import NetworkKind
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ __all__ = ["hear", "interest", "lead_or_drop", "word_of_mouth_args"]
 
 _AWARE_ROW, _CONSIDERING_ROW = int(Stage.AWARE), int(Stage.CONSIDERING)  # rows of the alarm bounds
 _UNAWARE, _AWARE, _CONSIDERING = 1 << int(Stage.UNAWARE), 1 << _AWARE_ROW, 1 << _CONSIDERING_ROW  # due masks
+_ALARM_CHECK = Kind.ALARM_CHECK
 
 
 def word_of_mouth_args(model: "MarketModel") -> tuple:
@@ -44,32 +46,27 @@ def _state(model: "MarketModel") -> tuple:
 
 
 @njit(cache=True, inline="always")
-def _split(idx, outcome, out):
-    """Customers of outcome 1 to the front of ``out``, of outcome 2 to its second half; how many of each."""
-    half = out.size // 2
-    n1 = n2 = 0
-    for i in range(idx.size):
-        if outcome[i] == 1:
-            out[n1] = idx[i]
-            n1 += 1
-        elif outcome[i] == 2:
-            out[half + n2] = idx[i]
-            n2 += 1
-    return n1, n2
+def _check(c, day, stages, alarm, stage, moves, stage_day, root):
+    """The uniform of ``c``'s check today if its alarm still rings in one of ``stages``, else -1
+    (the draws and the filter of :func:`sim.engine.kernels.due`, one customer at a time)."""
+    if 0 <= alarm[c] <= day and (stages >> np.int64(stage[c])) & 1 == 1:
+        return _uniform(root, _ALARM_CHECK, c, np.int64(moves[c]), np.int64(day - stage_day[c]))
+    return -1.0
 
 
 @njit(cache=True)
 def _hear(candidates, day, rate, mode, mixed, degree, neighbours, alarm, stage, moves, stage_day,
-          root, segment_start, bound, horizon, out):
-    idx, u = due(candidates, day, _UNAWARE, alarm, stage, moves, stage_day, root)
+          root, segment_start, clocks, horizon, out):
     k = 0
-    for i in range(idx.size):
-        c = idx[i]
-        if u[i] * rate < word_of_mouth_term(c, rate, mode, mixed, degree, neighbours):
+    for c in candidates:
+        u = _check(c, day, _UNAWARE, alarm, stage, moves, stage_day, root)
+        if u < 0.0:
+            continue
+        if u * rate < word_of_mouth_term(c, rate, mode, mixed, degree, neighbours):
             out[k] = c
             k += 1
         else:
-            _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, bound, horizon, alarm)
+            _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, clocks, horizon, alarm)
     return k
 
 
@@ -83,23 +80,27 @@ def hear(model: "MarketModel", rate: float) -> np.ndarray:
 
 @njit(cache=True)
 def _interest(candidates, day, consider_rate, forget_rate, wom_rate, mode, mixed, degree, neighbours,
-              memory, memory_day, decay, base, alarm, stage, moves, stage_day, root, segment_start, bound, horizon, out):
-    idx, u = due(candidates, day, _AWARE, alarm, stage, moves, stage_day, root)
-    outcome = np.zeros(idx.size, dtype=np.int8)  # 1: considers, 2: forgets
-    for i in range(idx.size):
-        c = idx[i]
+              memory, memory_day, decay, base, alarm, stage, moves, stage_day, root, segment_start, clocks, horizon, out):
+    half = candidates.size
+    n_consider = n_forget = 0
+    for c in candidates:
+        u = _check(c, day, _AWARE, alarm, stage, moves, stage_day, root)
+        if u < 0.0:
+            continue
         s = _segment(c, segment_start)
         m = _memory(c, day, memory, memory_day, decay, base)
-        x = u[i] * bound[_AWARE_ROW, s]
+        x = u * clocks[0, _AWARE_ROW, s]
         p_consider = consider_rate[s] * m + word_of_mouth_term(c, wom_rate, mode, mixed, degree, neighbours)
         p_forget = forget_rate[s] * (1.0 - m)
         if x < p_consider:
-            outcome[i] = 1
+            out[n_consider] = c
+            n_consider += 1
         elif x < p_consider + p_forget:
-            outcome[i] = 2
+            out[half + n_forget] = c
+            n_forget += 1
         else:
-            _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, bound, horizon, alarm)
-    return _split(idx, outcome, out)
+            _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, clocks, horizon, alarm)
+    return n_consider, n_forget
 
 
 def interest(model: "MarketModel") -> tuple[np.ndarray, np.ndarray]:
@@ -115,21 +116,25 @@ def interest(model: "MarketModel") -> tuple[np.ndarray, np.ndarray]:
 
 @njit(cache=True)
 def _lead_or_drop(candidates, day, lead_rate, lose_interest_rate, memory, memory_day, decay, base,
-                  alarm, stage, moves, stage_day, root, segment_start, bound, horizon, out):
-    idx, u = due(candidates, day, _CONSIDERING, alarm, stage, moves, stage_day, root)
-    outcome = np.zeros(idx.size, dtype=np.int8)  # 1: lead, 2: loses interest
-    for i in range(idx.size):
-        c = idx[i]
+                  alarm, stage, moves, stage_day, root, segment_start, clocks, horizon, out):
+    half = candidates.size
+    n_lead = n_drop = 0
+    for c in candidates:
+        u = _check(c, day, _CONSIDERING, alarm, stage, moves, stage_day, root)
+        if u < 0.0:
+            continue
         s = _segment(c, segment_start)
-        x = u[i] * bound[_CONSIDERING_ROW, s]
+        x = u * clocks[0, _CONSIDERING_ROW, s]
         p_lead = lead_rate[s] * _memory(c, day, memory, memory_day, decay, base)
         if x < p_lead:
-            outcome[i] = 1
+            out[n_lead] = c
+            n_lead += 1
         elif x < p_lead + lose_interest_rate[s]:
-            outcome[i] = 2
+            out[half + n_drop] = c
+            n_drop += 1
         else:
-            _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, bound, horizon, alarm)
-    return _split(idx, outcome, out)
+            _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, clocks, horizon, alarm)
+    return n_lead, n_drop
 
 
 def lead_or_drop(model: "MarketModel") -> tuple[np.ndarray, np.ndarray]:

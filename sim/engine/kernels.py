@@ -20,7 +20,7 @@ from numba import njit
 from sim.engine.keyed import Kind, _uniform
 
 __all__ = [
-    "add_memory", "due", "due_into", "due_scan", "memory_now", "move", "segment_of", "snooze", "touch", "word_of_mouth_term",
+    "add_memory", "clock_table", "due", "due_into", "due_scan", "memory_now", "move", "segment_of", "snooze", "touch", "word_of_mouth_term",
 ]
 
 _CUSTOMER = 6  # Stage.CUSTOMER
@@ -39,9 +39,14 @@ def _segment(c, segment_start):
 
 
 @njit(cache=True, inline="always")
-def _arm_one(root, c, days_in_stage, day, moves, stage, segment_start, bound, horizon, alarm):
-    """The body of :func:`sim.engine.keyed.arm` for one customer (the same draw, the same day)."""
-    q = bound[stage[c], _segment(c, segment_start)]
+def _arm_one(root, c, days_in_stage, day, moves, stage, segment_start, clocks, horizon, alarm):
+    """The body of :func:`sim.engine.keyed.arm` for one customer (the same draw, the same day).
+
+    ``clocks[0]`` holds the check probabilities ``q`` per (stage, segment), ``clocks[1]`` their
+    ``log1p(-q)`` (:func:`clock_table`: the same number the body of ``arm`` computes).
+    """
+    s, g = stage[c], _segment(c, segment_start)
+    q = clocks[0, s, g]
     if q <= 0.0:
         alarm[c] = -1
         return
@@ -49,9 +54,22 @@ def _arm_one(root, c, days_in_stage, day, moves, stage, segment_start, bound, ho
         gap = 0.0
     else:
         u = _uniform(root, _ALARM_GAP, c, moves[c], days_in_stage)
-        gap = 1.0 + np.floor(np.log1p(-u) / np.log1p(-q))
+        gap = 1.0 + np.floor(np.log1p(-u) / clocks[1, s, g])
     when = day + gap
     alarm[c] = when if when < horizon else -1
+
+
+@njit(cache=True)
+def clock_table(bound):
+    """``bound`` (check probability per stage and segment) and ``log1p(-bound)``, stacked."""
+    out = np.zeros((2, bound.shape[0], bound.shape[1]))
+    for s in range(bound.shape[0]):
+        for g in range(bound.shape[1]):
+            q = bound[s, g]
+            out[0, s, g] = q
+            if 0.0 < q < 1.0:
+                out[1, s, g] = np.log1p(-q)
+    return out
 
 
 @njit(cache=True)
@@ -62,7 +80,7 @@ def segment_of(idx, segment_start, out):
 
 @njit(cache=True)
 def move(idx, to, day, stage, stage_day, moves, counts, indptr, indices, neighbours, has_network,
-         armed, root, segment_start, bound, horizon, alarm):
+         armed, root, segment_start, clocks, horizon, alarm):
     """Move ``idx`` to stage ``to``: counts, customer neighbours, stage, day, moves, alarm."""
     n = idx.size
     old = np.empty(n, dtype=stage.dtype)
@@ -89,15 +107,15 @@ def move(idx, to, day, stage, stage_day, moves, counts, indptr, indices, neighbo
         moves[c] = moved[i]
     if armed:
         for i in range(n):
-            _arm_one(root, idx[i], np.int64(0), day, moves, stage, segment_start, bound, horizon, alarm)
+            _arm_one(root, idx[i], np.int64(0), day, moves, stage, segment_start, clocks, horizon, alarm)
 
 
 @njit(cache=True)
-def snooze(idx, day, stage_day, moves, stage, root, segment_start, bound, horizon, alarm):
+def snooze(idx, day, stage_day, moves, stage, root, segment_start, clocks, horizon, alarm):
     """Re-arm ``idx`` in their stage, ``day - stage_day`` days into it."""
     for i in range(idx.size):
         c = idx[i]
-        _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, bound, horizon, alarm)
+        _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, clocks, horizon, alarm)
 
 
 @njit(cache=True)

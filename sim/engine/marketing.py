@@ -223,7 +223,7 @@ def _hits(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes):
 @njit(cache=True)
 def _exposure_effects(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes, touchpoint, memory_gain,
                       click_to_lead, stage, stage_day, moves, counts, memory, memory_day, decay, base, touches,
-                      first_touch, last_touch, indptr, indices, neighbours, has_network, segment_start, bound,
+                      first_touch, last_touch, indptr, indices, neighbours, has_network, segment_start, clocks,
                       horizon, alarm):
     """The day's exposure and its effects but the leads' (:meth:`MarketingChannel._notice`, ``_click``).
 
@@ -239,7 +239,7 @@ def _exposure_effects(root, block_key, day, per_capita, brand_effect, ctr, start
         aware = noticed[unaware]
         if aware.size:
             _k.move(aware, _AWARE, day, stage, stage_day, moves, counts, indptr, indices, neighbours, has_network,
-                    True, root, segment_start, bound, horizon, alarm)
+                    True, root, segment_start, clocks, horizon, alarm)
     moving = np.empty(0, dtype=np.int64)
     clicks = n_leads = 0
     if clicked.size:
