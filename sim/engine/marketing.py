@@ -126,11 +126,11 @@ class MarketingChannel(mesa.Agent):
             return
         # Impressions spread evenly over the targeted customers: lambda per customer.
         per_capita = count / self._target_size
-        self.cumulative_per_capita[self.target_segments] += per_capita
         if model.customers.trace is None:
-            self._reach(per_capita, day)
+            self._reach(per_capita, day)  # (cumulative_per_capita included)
             return
         # (journeys record each touch and move as it happens, so one by one)
+        self.cumulative_per_capita[self.target_segments] += per_capita
         noticed, clicked = self._exposure(per_capita)
         self._notice(noticed, day)
         self._click(clicked, day)
@@ -152,10 +152,10 @@ class MarketingChannel(mesa.Agent):
         """:meth:`_exposure`, :meth:`_notice` and :meth:`_click` in one compiled call (the leads go to sales)."""
         c, cfg = self.model.customers, self.config
         self.noticed, self.clicks, moving, n_leads = _exposure_effects(
-            c.keys.root, self._block_key, day, per_capita, cfg.brand_effect, cfg.ctr, self._target_starts,
-            self._target_sizes, self.index, cfg.memory_gain, cfg.click_to_lead,
-            c.stage, c.stage_day, c.moves, c.counts, c.memory, c.memory_day, c.decay(day), c._decay_per_day,
-            c.touches, c.first_touch, c.last_touch, *c.network_arrays(), *c.clock()[1:],
+            day, per_capita, self.cumulative_per_capita, self.target_segments, self._block_key, cfg.brand_effect,
+            cfg.ctr, self._target_starts, self._target_sizes, self.index, cfg.memory_gain, cfg.click_to_lead,
+            c.memory, c.memory_day, c.decay(day), c._decay_per_day, c.touches, c.first_touch, c.last_touch,
+            *c.state_arrays(),
         )
         if self.clicks:
             self.leads = n_leads
@@ -217,20 +217,34 @@ def _hits(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes):
             hits[k] = start + np.int64(_uniform(root, _EXPOSURE_HIT, block_key + j, day, e) * size)
             k += 1
     split = counts[:n].sum()
-    return np.unique(hits[:split]), np.unique(hits[split:])
+    return _unique(hits[:split]), _unique(hits[split:])
+
+
+@njit(cache=True, inline="always")
+def _unique(a):
+    """``np.unique`` of an integer array (sorted, each value once)."""
+    b = np.sort(a)
+    k = 0
+    for i in range(b.size):
+        if i == 0 or b[i] != b[k - 1]:
+            b[k] = b[i]
+            k += 1
+    return b[:k]
 
 
 @njit(cache=True)
-def _exposure_effects(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes, touchpoint, memory_gain,
-                      click_to_lead, stage, stage_day, moves, counts, memory, memory_day, decay, base, touches,
-                      first_touch, last_touch, indptr, indices, neighbours, has_network, segment_start, clocks,
-                      horizon, alarm):
-    """The day's exposure and its effects but the leads' (:meth:`MarketingChannel._notice`, ``_click``).
+def _exposure_effects(day, per_capita, cumulative, targets, block_key, brand_effect, ctr, starts, sizes, touchpoint,
+                      memory_gain, click_to_lead, memory, memory_day, decay, base, touches, first_touch, last_touch,
+                      stage, stage_day, moves, counts, indptr, indices, neighbours, has_network, armed, root,
+                      segment_start, clocks, horizon, alarm):
+    """The day's exposure and its effects but the leads' (:meth:`MarketingChannel._notice`, ``_click``),
+    after adding ``per_capita`` to the targets' ``cumulative`` impressions per customer.
 
     Returns how many customers noticed and how many clicked, the new leads followed by the
     aware clickers who start considering (for the caller to hand to sales and to move after
     them), and how many leads.
     """
+    cumulative[targets] = cumulative[targets] + per_capita
     noticed, clicked = _hits(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes)
     if noticed.size:
         unaware = stage[noticed] == _UNAWARE
@@ -239,7 +253,7 @@ def _exposure_effects(root, block_key, day, per_capita, brand_effect, ctr, start
         aware = noticed[unaware]
         if aware.size:
             _k.move(aware, _AWARE, day, stage, stage_day, moves, counts, indptr, indices, neighbours, has_network,
-                    True, root, segment_start, clocks, horizon, alarm)
+                    armed, root, segment_start, clocks, horizon, alarm)
     moving = np.empty(0, dtype=np.int64)
     clicks = n_leads = 0
     if clicked.size:

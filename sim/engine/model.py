@@ -342,7 +342,7 @@ class MarketModel(mesa.Model):
     def step(self) -> None:
         """One day: marketing reaches customers, word spreads, the funnel moves, sales works, customers stay or go."""
         self.ledger = self.ledger.fresh()  # (what DayLedger.for_scenario gives)
-        self._orders_attributed[:] = 0.0
+        self._orders_attributed.fill(0.0)
         self.sales.reset_counters()
         for channel in self.channels:
             channel.step()
