@@ -15,8 +15,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine.customers import Stage
-from sim.engine.keyed import Kind, _uniform
-from sim.engine.kernels import _arm_one, _memory, _segment, word_of_mouth_term
+from sim.engine.kernels import _arm_one, _memory, _segment, due, word_of_mouth_term
 from sim.scenario.schema import NetworkKind
 
 if TYPE_CHECKING:
@@ -26,7 +25,6 @@ __all__ = ["hear", "interest", "lead_or_drop", "word_of_mouth_args"]
 
 _AWARE_ROW, _CONSIDERING_ROW = int(Stage.AWARE), int(Stage.CONSIDERING)  # rows of the alarm bounds
 _UNAWARE, _AWARE, _CONSIDERING = 1 << int(Stage.UNAWARE), 1 << _AWARE_ROW, 1 << _CONSIDERING_ROW  # due masks
-_ALARM_CHECK = Kind.ALARM_CHECK
 
 
 def word_of_mouth_args(model: "MarketModel") -> tuple:
@@ -45,24 +43,14 @@ def _state(model: "MarketModel") -> tuple:
     return (c.alarm, c.stage, c.moves, c.stage_day, *c.clock()[:4])
 
 
-@njit(cache=True, inline="always")
-def _check(c, day, stages, alarm, stage, moves, stage_day, root):
-    """The uniform of ``c``'s check today if its alarm still rings in one of ``stages``, else -1
-    (the draws and the filter of :func:`sim.engine.kernels.due`, one customer at a time)."""
-    if 0 <= alarm[c] <= day and (stages >> np.int64(stage[c])) & 1 == 1:
-        return _uniform(root, _ALARM_CHECK, c, np.int64(moves[c]), np.int64(day - stage_day[c]))
-    return -1.0
-
-
 @njit(cache=True)
 def _hear(candidates, day, rate, mode, mixed, degree, neighbours, alarm, stage, moves, stage_day,
           root, segment_start, clocks, horizon, out):
+    idx, u = due(candidates, day, _UNAWARE, alarm, stage, moves, stage_day, root)
     k = 0
-    for c in candidates:
-        u = _check(c, day, _UNAWARE, alarm, stage, moves, stage_day, root)
-        if u < 0.0:
-            continue
-        if u * rate < word_of_mouth_term(c, rate, mode, mixed, degree, neighbours):
+    for i in range(idx.size):
+        c = idx[i]
+        if u[i] * rate < word_of_mouth_term(c, rate, mode, mixed, degree, neighbours):
             out[k] = c
             k += 1
         else:
@@ -81,15 +69,14 @@ def hear(model: "MarketModel", rate: float) -> np.ndarray:
 @njit(cache=True)
 def _interest(candidates, day, consider_rate, forget_rate, wom_rate, mode, mixed, degree, neighbours,
               memory, memory_day, decay, base, alarm, stage, moves, stage_day, root, segment_start, clocks, horizon, out):
+    idx, u = due(candidates, day, _AWARE, alarm, stage, moves, stage_day, root)
     half = candidates.size
     n_consider = n_forget = 0
-    for c in candidates:
-        u = _check(c, day, _AWARE, alarm, stage, moves, stage_day, root)
-        if u < 0.0:
-            continue
+    for i in range(idx.size):
+        c = idx[i]
         s = _segment(c, segment_start)
         m = _memory(c, day, memory, memory_day, decay, base)
-        x = u * clocks[0, _AWARE_ROW, s]
+        x = u[i] * clocks[0, _AWARE_ROW, s]
         p_consider = consider_rate[s] * m + word_of_mouth_term(c, wom_rate, mode, mixed, degree, neighbours)
         p_forget = forget_rate[s] * (1.0 - m)
         if x < p_consider:
@@ -117,14 +104,13 @@ def interest(model: "MarketModel") -> tuple[np.ndarray, np.ndarray]:
 @njit(cache=True)
 def _lead_or_drop(candidates, day, lead_rate, lose_interest_rate, memory, memory_day, decay, base,
                   alarm, stage, moves, stage_day, root, segment_start, clocks, horizon, out):
+    idx, u = due(candidates, day, _CONSIDERING, alarm, stage, moves, stage_day, root)
     half = candidates.size
     n_lead = n_drop = 0
-    for c in candidates:
-        u = _check(c, day, _CONSIDERING, alarm, stage, moves, stage_day, root)
-        if u < 0.0:
-            continue
+    for i in range(idx.size):
+        c = idx[i]
         s = _segment(c, segment_start)
-        x = u * clocks[0, _CONSIDERING_ROW, s]
+        x = u[i] * clocks[0, _CONSIDERING_ROW, s]
         p_lead = lead_rate[s] * _memory(c, day, memory, memory_day, decay, base)
         if x < p_lead:
             out[n_lead] = c
