@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 __all__ = ["RowCollector"]
+
+_PLAIN = frozenset({int, float, np.int64, np.float64})  # numbers numpy and pandas type alike
 
 
 class RowCollector(mesa.DataCollector):
@@ -27,4 +30,16 @@ class RowCollector(mesa.DataCollector):
     def get_model_vars_dataframe(self):
         import pandas as pd
 
-        return pd.DataFrame(self.rows, columns=self.columns)
+        rows = self.rows
+        if not rows:
+            return pd.DataFrame(rows, columns=self.columns)
+        data = {}
+        for column in self.columns:
+            try:
+                values = [row[column] for row in rows]
+            except KeyError:  # a row without the column: pandas fills it in
+                return pd.DataFrame(rows, columns=self.columns)
+            if not _PLAIN.issuperset(map(type, values)):  # (None, bools, strings: pandas' own inference)
+                return pd.DataFrame(rows, columns=self.columns)
+            data[column] = np.array(values)  # ints -> int64, with a float -> float64, as pandas infers
+        return pd.DataFrame(data, columns=self.columns)

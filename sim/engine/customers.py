@@ -13,6 +13,7 @@ import enum
 
 import numpy as np
 
+from sim.engine import kernels as _k
 from sim.engine.network import Network
 
 __all__ = ["Stage", "STAGES", "Customers", "WON_BY"]
@@ -31,7 +32,6 @@ class Stage(enum.IntEnum):
 
 
 _TOUCH_MAX = np.uint16(np.iinfo(np.uint16).max)
-_ONE_TOUCH = np.uint16(1)
 
 STAGES: tuple[str, ...] = tuple(s.name.lower() for s in Stage)
 
@@ -92,12 +92,17 @@ class Customers:
         self._due = np.empty(0, dtype=np.int64)
 
     # ------------------------------------------------------------------ alarm clocks
+    # (Each batch is one call of a compiled function of :mod:`sim.engine.kernels`.)
+    _decay = None  # decay[age] = decay per day ** age, computed by numpy (see memory_now)
+
     def arm_alarms(self, keys, bound: np.ndarray, horizon: int) -> None:
         """Start the alarm clocks: ``bound[stage, segment]`` is each stage's daily check probability."""
         self.keys = keys
         self._alarm_bound = np.ascontiguousarray(bound, dtype=np.float64)
         self._horizon = int(horizon)
         self._schedule(np.arange(self.n, dtype=np.int64), 0, np.zeros(self.n, dtype=np.int64))
+        self._clocks = _k.clock_table(self._alarm_bound)
+        self._move_args = None
 
     def _schedule(self, idx: np.ndarray, day: int, days_in_stage) -> None:
         """Next check of ``idx`` in their current stage: a keyed geometric gap (>= 1 day)."""
@@ -110,6 +115,23 @@ class Customers:
             np.ascontiguousarray(days_in_stage), day, self.stage, self.segment_start, self._alarm_bound,
             self._horizon, self.alarm)
 
+    def clock(self) -> tuple:
+        """The alarm clocks' arguments of the compiled kernels: root, segment starts, the check
+        probabilities with their logarithms (:func:`sim.engine.kernels.clock_table`), horizon, alarms."""
+        if self._alarm_bound is None:
+            return np.uint64(0), self.segment_start, _NO_CLOCKS, self._horizon, self.alarm
+        return self.keys.root, self.segment_start, self._clocks, self._horizon, self.alarm
+
+    def due_today(self, day: int) -> np.ndarray:
+        """Customers whose alarm rang by ``day`` at the first look today (one scan of the alarms a day).
+
+        (<= day: an alarm set for today after its phase ran today rings tomorrow.)
+        """
+        if self._due_day != day:
+            self._due = _k.due_scan(self.alarm, day)
+            self._due_day = day
+        return self._due
+
     def due(self, day: int, *stages) -> tuple[np.ndarray, np.ndarray]:
         """Customers in ``stages`` whose alarm rings today, and a keyed uniform in [0, 1) each.
 
@@ -117,33 +139,47 @@ class Customers:
         than keeping a calendar of due days at every size this engine runs). Call
         :meth:`snooze` for those whose check changed nothing (a move re-arms by itself).
         """
-        if self._due_day != day:
-            # (<= day: an alarm set for today after its phase ran today rings tomorrow)
-            self._due = np.flatnonzero((self.alarm >= 0) & (self.alarm <= day))
-            self._due_day = day
-        idx = self._due
-        alarm = self.alarm[idx]
-        idx = idx[(alarm >= 0) & (alarm <= day) & self.in_stage(idx, *stages)]
-        from sim.engine.keyed import Kind
-
-        u = self.keys.uniform(Kind.ALARM_CHECK, idx, self.moves[idx], day - self.stage_day[idx])
-        return idx, u
+        mask = 0
+        for s in stages:
+            mask |= 1 << int(s)
+        candidates = self.due_today(day)
+        idx, u = np.empty(candidates.size, dtype=np.int64), np.empty(candidates.size)
+        k = _k.due_into(candidates, day, mask, self.alarm, self.stage, self.moves, self.stage_day, self.keys.root,
+                        idx, u)
+        return idx[:k], u[:k]
 
     def snooze(self, idx: np.ndarray, day: int) -> None:
         """Re-arm customers whose check today left them in their stage."""
-        self._schedule(idx, day, day - self.stage_day[idx])
+        if idx.size and self._alarm_bound is not None:
+            _k.snooze(idx, day, self.stage_day, self.moves, self.stage, *self.clock())
 
     # ------------------------------------------------------------------ lookups
     def segment_of(self, idx: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.segment_start, idx, side="right") - 1
+        out = np.empty(idx.size, dtype=np.int64)
+        _k.segment_of(idx, self.segment_start, out)
+        return out
+
+    def decay(self, day: int) -> np.ndarray:
+        """``decay per day ** age`` for ages 0..``day`` at least, by numpy's ``power`` (the numbers
+        of ``np.power(decay, age)``, which are not always the C library's ``pow``)."""
+        table = self._decay
+        if table is None or day >= table.size:
+            ages = np.arange(max(day, self._horizon) + 1, dtype=np.int32)
+            table = self._decay = np.power(self._decay_per_day, ages, dtype=np.float64)
+        return table
 
     def memory_now(self, idx: np.ndarray, day: int) -> np.ndarray:
         """Brand memory of ``idx`` today (stored lazily, decayed on read)."""
-        age = day - self.memory_day[idx]
-        return self.memory[idx] * np.power(self._decay_per_day, age, dtype=np.float64)
+        out = np.empty(idx.size)
+        _k.memory_now(idx, day, self.memory, self.memory_day, self.decay(day), self._decay_per_day, out)
+        return out
 
     def add_memory(self, idx: np.ndarray, effect: np.ndarray | float, day: int) -> None:
         """``m <- 1 - (1 - m)(1 - effect)`` for unique ``idx``."""
+        if isinstance(effect, (float, int, np.floating)):
+            _k.add_memory(idx, float(effect), day, self.memory, self.memory_day, self.decay(day),
+                          self._decay_per_day)
+            return
         m = self.memory_now(idx, day)
         self.memory[idx] = 1.0 - (1.0 - m) * (1.0 - effect)
         self.memory_day[idx] = day
@@ -156,29 +192,45 @@ class Customers:
         return np.isin(s, np.asarray(stages, dtype=np.int8))
 
     # ------------------------------------------------------------------ transitions
+    def network_arrays(self) -> tuple:
+        """The network's arrays for the compiled kernels: indptr, indices, customer neighbours, whether any."""
+        if self.customer_neighbours is None:
+            return _NO_INDPTR, _NO_INDICES, _NO_NEIGHBOURS, False
+        return self.network.indptr, self.network.indices, self.customer_neighbours, True
+
+    _move_args = None  # the arrays move() hands to its kernel (fixed once the alarms are armed)
+
+    def state_arrays(self) -> tuple:
+        """What :func:`sim.engine.kernels.move` takes after ``idx, to, day``: stage, stage day, moves,
+        counts, the network's arrays, whether the alarms are armed, and the alarm clocks."""
+        args = self._move_args
+        if args is None:
+            args = (self.stage, self.stage_day, self.moves, self.counts, *self.network_arrays(),
+                    self._alarm_bound is not None, *self.clock())
+            if self._alarm_bound is not None:
+                self._move_args = args
+        return args
+
     def move(self, idx: np.ndarray, to: Stage, day: int, cause: str = "") -> None:
         """Move unique customers ``idx`` to stage ``to``, keeping every count in step."""
         if idx.size == 0:
             return
-        old = self.stage[idx]
-        self.counts -= np.bincount(old, minlength=len(Stage))
-        self.counts[to] += idx.size
-        if self.customer_neighbours is not None:
-            if to == Stage.CUSTOMER:
-                self._neighbour_delta(idx[old != Stage.CUSTOMER], +1)
-            else:
-                self._neighbour_delta(idx[old == Stage.CUSTOMER], -1)
-        self.stage[idx] = to
-        self.stage_day[idx] = day
-        self.moves[idx] += 1
-        if self._alarm_bound is not None:
-            self._schedule(idx, day, 0)
-        if self.trace is not None:
-            self.trace.stage_change(idx, old, to, day, cause)
+        trace = self.trace
+        old = self.stage[idx] if trace is not None else None
+        _k.move(idx, int(to), day, *self.state_arrays())
+        if trace is not None:
+            trace.stage_change(idx, old, to, day, cause)
 
     def touch(self, idx: np.ndarray, touchpoint: int, day: int, counts: np.ndarray | int = 1) -> None:
         """Record marketing or sales touches on unique ``idx`` (before they convert)."""
         if idx.size == 0:
+            return
+        if type(counts) is int and counts == 1 or np.isscalar(counts) and counts == 1:
+            _k.touch(idx, int(touchpoint), self.stage, self.touches, self.first_touch, self.last_touch)
+            if self.trace is not None:
+                idx = idx[self.stage[idx] < Stage.CUSTOMER]
+                if idx.size:
+                    self.trace.touch(idx, touchpoint, day, counts)
             return
         pre = self.stage[idx] < Stage.CUSTOMER
         idx = idx[pre]
@@ -187,24 +239,15 @@ class Customers:
         if not np.isscalar(counts):
             counts = np.asarray(counts)[pre]
         row = self.touches[touchpoint]
-        if np.isscalar(counts) and counts == 1:
-            row[idx] = np.minimum(row[idx], _TOUCH_MAX - 1) + _ONE_TOUCH  # saturates, stays uint16
-        else:
-            row[idx] = np.minimum(row[idx].astype(np.int64) + counts, _TOUCH_MAX)
+        row[idx] = np.minimum(row[idx].astype(np.int64) + counts, _TOUCH_MAX)
         first = self.first_touch[idx] < 0
         self.first_touch[idx[first]] = touchpoint
         self.last_touch[idx] = touchpoint
         if self.trace is not None:
             self.trace.touch(idx, touchpoint, day, counts)
 
-    def _neighbour_delta(self, idx: np.ndarray, sign: int) -> None:
-        if idx.size == 0:
-            return
-        nbrs = self.network.neighbours_of(idx)
-        if nbrs.size == 0:
-            return
-        # (a value of the array's dtype keeps ufunc.at on its fast path)
-        if sign > 0:
-            np.add.at(self.customer_neighbours, nbrs, _ONE_TOUCH)
-        else:
-            np.subtract.at(self.customer_neighbours, nbrs, _ONE_TOUCH)
+
+_NO_CLOCKS = np.zeros((2, 1, 1))
+_NO_INDPTR = np.zeros(1, dtype=np.int32)
+_NO_INDICES = np.empty(0, dtype=np.int32)
+_NO_NEIGHBOURS = np.empty(0, dtype=np.uint16)

@@ -12,7 +12,8 @@ compiled with numba so that a batch costs a few nanoseconds per draw plus one ca
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 __all__ = ["Keys", "Kind", "root_key"]
 
@@ -176,6 +177,51 @@ def _i64(x, n):
     return np.ascontiguousarray(x, dtype=np.int64)
 
 
+def _at(x, i):  # (compiled only: see the overload below)
+    raise NotImplementedError
+
+
+@overload(_at, inline="always")
+def _at_overload(x, i):
+    """``x[i]`` of an array, ``x`` itself of a scalar (resolved when compiling)."""
+    if isinstance(x, types.Array):
+        return lambda x, i: x[i]
+    return lambda x, i: x
+
+
+@njit(cache=True)
+def _uniforms_any(root, kind, who, a, b, out):
+    """``_uniform`` of each ``who[i]`` with counters ``a``, ``b``: arrays of any integer type, or int64 scalars."""
+    for i in range(out.size):
+        out[i] = _uniform(root, kind, np.int64(who[i]), np.int64(_at(a, i)), np.int64(_at(b, i)))
+
+
+@njit(cache=True)
+def _geometric_any(root, kind, who, a, b, p, out):
+    """:func:`_geometric_gaps` with ``a``, ``b``, ``p`` arrays or scalars (as :func:`_uniforms_any`)."""
+    for i in range(out.size):
+        q = np.float64(_at(p, i))
+        if q >= 1.0:
+            out[i] = 1
+        elif q <= 0.0:
+            out[i] = 2**31 - 1
+        else:
+            u = _uniform(root, kind, np.int64(who[i]), np.int64(_at(a, i)), np.int64(_at(b, i)))
+            g = 1.0 + np.floor(np.log1p(-u) / np.log1p(-q))
+            out[i] = g if g < 2**31 - 1 else 2**31 - 1
+
+
+def _counter(x, n: int):
+    """A counter for the compiled draws: an integer array of ``n`` as it is, a scalar as int, else int64."""
+    if type(x) is np.ndarray and x.ndim == 1 and x.dtype.kind in "iu":
+        return x if x.size == n else np.broadcast_to(x, (n,))
+    if type(x) is int:
+        return x
+    if np.isscalar(x) or np.ndim(x) == 0:
+        return int(np.int64(x))
+    return np.broadcast_to(np.asarray(x, dtype=np.int64), (n,))
+
+
 class Keys:
     """The keyed draws of one run."""
 
@@ -184,14 +230,12 @@ class Keys:
 
     def uniform(self, kind: int, who, a, b) -> np.ndarray:
         """One uniform in [0, 1) per element of ``who`` (arrays, or scalars for ``a``/``b``)."""
-        who = np.ascontiguousarray(who, dtype=np.int64)
-        out = np.empty(who.size)
-        if who.size == 0:
-            return out
-        if np.isscalar(b):
-            _uniforms_a(self.root, kind, who, _i64(a, who.size), int(b), out)
-        else:
-            _uniforms(self.root, kind, who, _i64(a, who.size), _i64(b, who.size), out)
+        if type(who) is not np.ndarray or who.ndim != 1 or who.dtype.kind not in "iu":
+            who = np.ascontiguousarray(who, dtype=np.int64).reshape(-1)
+        n = who.size
+        out = np.empty(n)
+        if n:
+            _uniforms_any(self.root, kind, who, _counter(a, n), _counter(b, n), out)
         return out
 
     def run(self, kind: int, who: int, a: int, count: int, start: int = 0) -> np.ndarray:
@@ -202,11 +246,14 @@ class Keys:
 
     def geometric(self, kind: int, who, a, b, p) -> np.ndarray:
         """Keyed geometric numbers of trials to the first success (>= 1)."""
-        who = np.ascontiguousarray(who, dtype=np.int64)
-        out = np.empty(who.size, dtype=np.int64)
-        if who.size:
-            p = np.broadcast_to(np.asarray(p, dtype=np.float64), who.shape).copy()
-            _geometric_gaps(self.root, kind, who, _i64(a, who.size), _i64(b, who.size), p, out)
+        if type(who) is not np.ndarray or who.ndim != 1 or who.dtype.kind not in "iu":
+            who = np.ascontiguousarray(who, dtype=np.int64).reshape(-1)
+        n = who.size
+        out = np.empty(n, dtype=np.int64)
+        if n:
+            if type(p) is not np.ndarray or p.ndim != 1 or p.dtype.kind != "f" or p.size != n:
+                p = np.broadcast_to(np.asarray(p, dtype=np.float64), (n,))
+            _geometric_any(self.root, kind, who, _counter(a, n), _counter(b, n), p, out)
         return out
 
     def poisson(self, kind: int, who0: int, day: int, means: np.ndarray) -> np.ndarray:

@@ -118,13 +118,38 @@ class DayLedger:
         if config.reps_per_manager > 0:
             self.sales_managers = managers
 
+    def fresh(self) -> "DayLedger":
+        """An empty day with the same gross margin and the same optional lines (what ``for_scenario`` gives)."""
+        return DayLedger(
+            gross_margin=self.gross_margin,
+            sales_overhead=None if self.sales_overhead is None else 0.0,
+            sales_managers=None if self.sales_managers is None else 0.0,
+        )
+
     def row(self) -> dict[str, float]:
-        out = {f"spend_{name}": value for name, value in self.channel_spend.items()}
+        """The day's columns: spend per channel, then :data:`LEDGER_COLUMNS` (with the optional
+        lines this scenario has just before ``sales_cost``), then ``contribution``."""
+        out = {_spend_column(name): value for name, value in self.channel_spend.items()}
+        revenue = self.revenue
+        totals = {"marketing_cost": self.marketing_cost, "sales_cost": self.sales_cost, "revenue": revenue,
+                  "gross_profit": revenue * self.gross_margin}  # (each property once)
         for column in LEDGER_COLUMNS:
             if column == "sales_cost":
                 for optional in OPTIONAL_SALES_COLUMNS:
-                    if getattr(self, optional) is not None:
-                        out[optional] = float(getattr(self, optional))
-            out[column] = float(getattr(self, column))
-        out["contribution"] = self.gross_profit - self.marketing_cost - self.sales_cost
+                    line = getattr(self, optional)
+                    if line is not None:
+                        out[optional] = float(line)
+            value = totals.get(column)
+            out[column] = float(getattr(self, column) if value is None else value)
+        out["contribution"] = totals["gross_profit"] - totals["marketing_cost"] - totals["sales_cost"]
         return out
+
+
+_SPEND_COLUMNS: dict[str, str] = {}
+
+
+def _spend_column(name: str) -> str:
+    column = _SPEND_COLUMNS.get(name)
+    if column is None:
+        column = _SPEND_COLUMNS[name] = f"spend_{name}"
+    return column

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from numba import njit
 
 from sim.engine.customers import Stage
 from sim.engine.response import geometric_adstock, impressions_from_spend
 from sim.scenario.schema import Channel as ChannelConfig
-from sim.engine.keyed import Kind
+from sim.engine import kernels as _k
+from sim.engine.keyed import Kind, _poisson_counts, _uniform
 
 if TYPE_CHECKING:
     from sim.engine.model import MarketModel
@@ -36,15 +38,18 @@ def daily_budget(
     end = config.end_month
     if stop_month is not None:
         end = stop_month if end is None else min(end, stop_month)
-    for day in range(horizon_days):
-        date = start_date + dt.timedelta(days=day)
-        month = (date.year - start_date.year) * 12 + date.month - start_date.month
-        if month < config.start_month or (end is not None and month >= end):
-            continue
-        budget = config.monthly_budget_usd
-        if config.schedule_usd is not None and month < len(config.schedule_usd):
-            budget = config.schedule_usd[month]
-        out[day] = budget / calendar.monthrange(date.year, date.month)[1]
+    year, month_of_year, first_day = start_date.year, start_date.month, start_date.day
+    day = month = 0  # (month: months since the start month)
+    while day < horizon_days:
+        days_in_month = calendar.monthrange(year, month_of_year)[1]
+        stop = min(day + days_in_month - first_day + 1, horizon_days)
+        if month >= config.start_month and (end is None or month < end):
+            budget = config.monthly_budget_usd
+            if config.schedule_usd is not None and month < len(config.schedule_usd):
+                budget = config.schedule_usd[month]
+            out[day:stop] = budget / days_in_month
+        day, month, first_day = stop, month + 1, 1
+        year, month_of_year = (year + 1, 1) if month_of_year == 12 else (year, month_of_year + 1)
     return out
 
 
@@ -73,6 +78,7 @@ class MarketingChannel(mesa.Agent):
     ) -> None:
         super().__init__(model)
         self.name = name
+        self.impressions_column, self.leads_column = f"impressions_{name}", f"leads_{name}"  # (in the day's row)
         self.index = index  # touch-point index
         self.config = config
         self.stream = rng
@@ -90,8 +96,6 @@ class MarketingChannel(mesa.Agent):
         self._target_starts = customers.segment_start[target_segments].astype(np.int64)
         self._target_size = float(sizes.sum())
         # Blocks of the exposure draw: (segment, noticed) for each target, then (segment, clicked).
-        self._block_starts = np.tile(self._target_starts, 2)
-        self._block_sizes = np.tile(sizes, 2)
         self._block_key = 64 * index  # keys of this channel's exposure blocks: 64 index + block
         n_segments = customers.segment_size.size
         # Cumulative impressions per customer of each segment (for reach).
@@ -122,6 +126,10 @@ class MarketingChannel(mesa.Agent):
             return
         # Impressions spread evenly over the targeted customers: lambda per customer.
         per_capita = count / self._target_size
+        if model.customers.trace is None:
+            self._reach(per_capita, day)  # (cumulative_per_capita included)
+            return
+        # (journeys record each touch and move as it happens, so one by one)
         self.cumulative_per_capita[self.target_segments] += per_capita
         noticed, clicked = self._exposure(per_capita)
         self._notice(noticed, day)
@@ -136,22 +144,23 @@ class MarketingChannel(mesa.Agent):
         exactly those who notice (probability ``1 - exp(-lambda brand_effect)``, independently).
         Likewise for clicks with ``ctr``. Work is proportional to the events.
         """
-        sizes = self._target_sizes
-        means = np.concatenate([sizes * (per_capita * self.config.brand_effect), sizes * (per_capita * self.config.ctr)])
-        keys, day = self.model.keys, self.model.day
-        # Keyed and nested: block j's count is an inverse-CDF Poisson draw (monotone in the
-        # mean) and its k-th event lands on a customer keyed by (block, day, k), so a larger
-        # budget only adds events at the end of each block's list.
-        counts = keys.poisson(Kind.EXPOSURE_COUNT, self._block_key, day, means)
-        if counts.sum() == 0:
-            return _EMPTY, _EMPTY
-        n_blocks = sizes.size  # blocks 0..n-1 are noticed impressions, n..2n-1 clicks
-        notice, click = [], []
-        for j in np.flatnonzero(counts).tolist():
-            u = keys.run(Kind.EXPOSURE_HIT, self._block_key + j, day, int(counts[j]))
-            (notice if j < n_blocks else click).append(self._block_starts[j] + (u * self._block_sizes[j]).astype(np.int64))
-        return (np.unique(np.concatenate(notice)) if notice else _EMPTY,
-                np.unique(np.concatenate(click)) if click else _EMPTY)
+        model = self.model
+        return _hits(model.keys.root, self._block_key, model.day, per_capita, self.config.brand_effect,
+                     self.config.ctr, self._target_starts, self._target_sizes)
+
+    def _reach(self, per_capita: float, day: int) -> None:
+        """:meth:`_exposure`, :meth:`_notice` and :meth:`_click` in one compiled call (the leads go to sales)."""
+        c, cfg = self.model.customers, self.config
+        self.noticed, self.clicks, moving, n_leads = _exposure_effects(
+            day, per_capita, self.cumulative_per_capita, self.target_segments, self._block_key, cfg.brand_effect,
+            cfg.ctr, self._target_starts, self._target_sizes, self.index, cfg.memory_gain, cfg.click_to_lead,
+            c.memory, c.memory_day, c.decay(day), c._decay_per_day, c.touches, c.first_touch, c.last_touch,
+            *c.state_arrays(),
+        )
+        if self.clicks:
+            self.leads = n_leads
+            self.model.sales.add_leads(moving[:n_leads], day, self.name)
+            c.move(moving[n_leads:], Stage.CONSIDERING, day, self.name)
 
     def _notice(self, idx: np.ndarray, day: int) -> None:
         """Customers who notice at least one impression today: a touch, brand memory, awareness."""
@@ -183,4 +192,86 @@ class MarketingChannel(mesa.Agent):
         customers.move(idx[~converts & (stage == Stage.AWARE)], Stage.CONSIDERING, day, self.name)
 
 
-_EMPTY = np.empty(0, dtype=np.int64)
+@njit(cache=True)
+def _hits(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes):
+    """Customers hit by at least one noticed, and by at least one clicked, impression today (sorted).
+
+    Keyed and nested: block j's count (blocks 0..n-1: noticed impressions per target segment,
+    n..2n-1: clicks) is an inverse-CDF Poisson draw (monotone in the mean) and its k-th event
+    lands on a customer keyed by (block, day, k), so a larger budget only adds events at the
+    end of each block's list.
+    """
+    n = sizes.size
+    means = np.empty(2 * n)
+    noticed_mean, clicked_mean = per_capita * brand_effect, per_capita * ctr
+    for j in range(n):
+        means[j] = sizes[j] * noticed_mean
+        means[n + j] = sizes[j] * clicked_mean
+    counts = np.empty(2 * n, dtype=np.int64)
+    _poisson_counts(root, _EXPOSURE_COUNT, block_key, day, means, counts)
+    hits = np.empty(counts.sum(), dtype=np.int64)
+    k = 0
+    for j in range(2 * n):
+        start, size = starts[j % n], sizes[j % n]
+        for e in range(counts[j]):
+            hits[k] = start + np.int64(_uniform(root, _EXPOSURE_HIT, block_key + j, day, e) * size)
+            k += 1
+    split = counts[:n].sum()
+    return _unique(hits[:split]), _unique(hits[split:])
+
+
+@njit(cache=True, inline="always")
+def _unique(a):
+    """``np.unique`` of an integer array (sorted, each value once)."""
+    b = np.sort(a)
+    k = 0
+    for i in range(b.size):
+        if i == 0 or b[i] != b[k - 1]:
+            b[k] = b[i]
+            k += 1
+    return b[:k]
+
+
+@njit(cache=True)
+def _exposure_effects(day, per_capita, cumulative, targets, block_key, brand_effect, ctr, starts, sizes, touchpoint,
+                      memory_gain, click_to_lead, memory, memory_day, decay, base, touches, first_touch, last_touch,
+                      stage, stage_day, moves, counts, indptr, indices, neighbours, has_network, armed, root,
+                      segment_start, clocks, horizon, alarm):
+    """The day's exposure and its effects but the leads' (:meth:`MarketingChannel._notice`, ``_click``),
+    after adding ``per_capita`` to the targets' ``cumulative`` impressions per customer.
+
+    Returns how many customers noticed and how many clicked, the new leads followed by the
+    aware clickers who start considering (for the caller to hand to sales and to move after
+    them), and how many leads.
+    """
+    cumulative[targets] = cumulative[targets] + per_capita
+    noticed, clicked = _hits(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes)
+    if noticed.size:
+        unaware = stage[noticed] == _UNAWARE
+        _k.touch(noticed, touchpoint, stage, touches, first_touch, last_touch)
+        _k.add_memory(noticed, memory_gain, day, memory, memory_day, decay, base)
+        aware = noticed[unaware]
+        if aware.size:
+            _k.move(aware, _AWARE, day, stage, stage_day, moves, counts, indptr, indices, neighbours, has_network,
+                    armed, root, segment_start, clocks, horizon, alarm)
+    moving = np.empty(0, dtype=np.int64)
+    clicks = n_leads = 0
+    if clicked.size:
+        u = np.empty(clicked.size)
+        for i in range(clicked.size):
+            c = clicked[i]
+            u[i] = _uniform(root, _CLICK_LEAD, c, np.int64(moves[c]), day * 64 + touchpoint)
+        now = stage[clicked]
+        can_click = (now == _AWARE) | (now == _CONSIDERING)
+        idx, u, now = clicked[can_click], u[can_click], now[can_click]
+        clicks = idx.size
+        if clicks:
+            _k.touch(idx, touchpoint, stage, touches, first_touch, last_touch)
+            converts = u < click_to_lead
+            n_leads = int(converts.sum())
+            moving = np.concatenate((idx[converts], idx[~converts & (now == _AWARE)]))
+    return noticed.size, clicks, moving, n_leads
+
+
+_UNAWARE, _AWARE, _CONSIDERING = int(Stage.UNAWARE), int(Stage.AWARE), int(Stage.CONSIDERING)
+_EXPOSURE_COUNT, _EXPOSURE_HIT, _CLICK_LEAD = Kind.EXPOSURE_COUNT, Kind.EXPOSURE_HIT, Kind.CLICK_LEAD

@@ -11,6 +11,7 @@ import datetime as dt
 import mesa
 import numpy as np
 
+from sim.engine import funnel
 from sim.engine.attribution import Attribution, attribution_shares
 from sim.engine.collector import RowCollector
 from sim.engine.customers import STAGES, WON_BY, Customers, Stage
@@ -273,42 +274,22 @@ class MarketModel(mesa.Model):
         wom = self.config.market.word_of_mouth
         if wom.network is NetworkKind.NONE or wom.awareness_rate == 0:
             return
-        c = self.customers
-        idx, u = c.due(self.day, Stage.UNAWARE)
-        u = u * wom.awareness_rate
-        hears = u < wom.awareness_rate * self._neighbour_share(idx)
-        c.snooze(idx[~hears], self.day)
-        idx = idx[hears]
-        c.move(idx, Stage.AWARE, self.day, "word_of_mouth")
-        c.add_memory(idx, wom.brand_effect, self.day)
+        hears = funnel.hear(self, wom.awareness_rate)  # (due today; the others snoozed)
+        self.customers.move(hears, Stage.AWARE, self.day, "word_of_mouth")
+        self.customers.add_memory(hears, wom.brand_effect, self.day)
 
     def progression(self) -> None:
         """Organic moves through the funnel, and forgetting (at each customer's alarm clock)."""
         c = self.customers
-        seg_t = self.segments
         day = self.day
-        bound = c._alarm_bound
-        wom_consider = self.config.market.word_of_mouth.consider_rate
         # aware -> considering (brand memory, word of mouth) or -> unaware (forgetting)
-        idx, u = c.due(day, Stage.AWARE)
-        seg, memory = c.segment_of(idx), c.memory_now(idx, day)
-        u = u * bound[Stage.AWARE, seg]
-        p_consider = seg_t.consider_rate[seg] * memory + wom_consider * self._neighbour_share(idx)
-        p_forget = seg_t.forget_rate[seg] * (1.0 - memory)
-        consider = u < p_consider
-        forget = ~consider & (u < p_consider + p_forget)
-        c.snooze(idx[~consider & ~forget], day)
-        c.move(idx[consider], Stage.CONSIDERING, day, "interest")
-        c.move(idx[forget], Stage.UNAWARE, day, "forgot")
+        consider, forget = funnel.interest(self)
+        c.move(consider, Stage.CONSIDERING, day, "interest")
+        c.move(forget, Stage.UNAWARE, day, "forgot")
         # considering -> lead (inbound, organic) or -> aware (lost interest)
-        idx, u = c.due(day, Stage.CONSIDERING)
-        seg, memory = c.segment_of(idx), c.memory_now(idx, day)
-        u = u * bound[Stage.CONSIDERING, seg]
-        lead = u < seg_t.lead_rate[seg] * memory
-        drop = ~lead & (u < seg_t.lead_rate[seg] * memory + seg_t.lose_interest_rate[seg])
-        c.snooze(idx[~lead & ~drop], day)
-        self.sales.add_leads(idx[lead], day, "organic")
-        c.move(idx[drop], Stage.AWARE, day, "lost_interest")
+        lead, drop = funnel.lead_or_drop(self)
+        self.sales.add_leads(lead, day, "organic")
+        c.move(drop, Stage.AWARE, day, "lost_interest")
 
     def retention(self) -> None:
         """Churn, repeat orders, and lost or churned customers coming back."""
@@ -387,8 +368,8 @@ class MarketModel(mesa.Model):
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
         """One day: marketing reaches customers, word spreads, the funnel moves, sales works, customers stay or go."""
-        self.ledger = DayLedger.for_scenario(self.config)
-        self._orders_attributed[:] = 0.0
+        self.ledger = self.ledger.fresh()  # (what DayLedger.for_scenario gives)
+        self._orders_attributed.fill(0.0)
         self.sales.reset_counters()
         for channel in self.channels:
             channel.step()
@@ -406,12 +387,18 @@ class MarketModel(mesa.Model):
     def _collect_row(self) -> None:
         c = self.customers
         sales = self.sales
+        channels = self.channels
+        impressions = clicks = noticed = 0
+        for ch in channels:
+            impressions += ch.impressions
+            clicks += ch.clicks
+            noticed += ch.noticed
         row: dict[str, float] = {"step": self.day}
-        row.update({name: int(c.counts[i]) for i, name in enumerate(STAGES)})
+        row.update(zip(STAGES, c.counts.tolist()))
         row.update(self.ledger.row())
         row.update(
-            impressions=sum(ch.impressions for ch in self.channels),
-            clicks=sum(ch.clicks for ch in self.channels),
+            impressions=impressions,
+            clicks=clicks,
             leads=sales.leads,
             marketing_leads=sales.marketing_leads,
             leads_worked=sales.leads_worked,
@@ -428,15 +415,15 @@ class MarketModel(mesa.Model):
             win_backs=self.winbacks_today,
             headcount=sales.headcount,
             reach=self.marketing_reach(),
-            noticed=sum(ch.noticed for ch in self.channels),
+            noticed=noticed,
             annual_recurring_revenue=self.annual_recurring_revenue,
         )
         row.update({f"rep_hours_{name}": hours for name, hours in sales.hours.items()})
         if self.renewals is not None:
             row.update(self.renewals.row())
-        for ch in self.channels:
-            row[f"impressions_{ch.name}"] = ch.impressions
-            row[f"leads_{ch.name}"] = ch.leads
+        for ch in channels:
+            row[ch.impressions_column] = ch.impressions
+            row[ch.leads_column] = ch.leads
         self.today = row
 
     def run(self, progress: bool = False) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 __all__ = ["Network", "small_world"]
 
@@ -93,25 +94,25 @@ def small_world(n: int, degree: int, rewire: float, rng: np.random.Generator, ch
     del degree_of
     indices = np.empty(total, dtype=np.int32)
     fill = indptr[:-1].astype(np.int64)  # next free slot of each row
-    for start in range(0, links, chunk):
-        s, d = src[start : start + chunk], dst[start : start + chunk]
-        keep = s != d
-        s, d = s[keep], d[keep]
-        _place(indices, fill, s, d)  # i -> j in row i
-        _place(indices, fill, d, s)  # j -> i in row j
+    _place_links(indices, fill, src, dst, chunk)
     return Network(indptr, indices)
 
 
-def _place(indices: np.ndarray, fill: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
-    """Append ``values[k]`` to row ``rows[k]`` for every k (rows may repeat), advancing ``fill``."""
-    if rows.size == 0:
-        return
-    order = np.argsort(rows, kind="stable")
-    rows, values = rows[order], values[order]
-    first = np.empty(rows.size, dtype=bool)
-    first[0] = True
-    np.not_equal(rows[1:], rows[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    rank = np.arange(rows.size) - np.repeat(starts, np.diff(np.append(starts, rows.size)))
-    indices[fill[rows] + rank] = values
-    fill[rows[starts]] += np.diff(np.append(starts, rows.size))
+@njit(cache=True)
+def _place_links(indices, fill, src, dst, chunk):
+    """Append each link ``src[k] - dst[k]`` (self-loops dropped) to both rows, advancing ``fill``.
+
+    Chunk by chunk: first ``i -> j`` in row ``i`` for every link of the chunk, in link order,
+    then ``j -> i`` in row ``j``; the rows' order is that of a stable sort of each chunk's links
+    by row, as the placement has always been.
+    """
+    for start in range(0, src.size, chunk):
+        stop = min(start + chunk, src.size)
+        for k in range(start, stop):
+            if src[k] != dst[k]:
+                indices[fill[src[k]]] = dst[k]
+                fill[src[k]] += 1
+        for k in range(start, stop):
+            if src[k] != dst[k]:
+                indices[fill[dst[k]]] = src[k]
+                fill[dst[k]] += 1
