@@ -27,7 +27,10 @@ def _per_step(ts: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.Da
 
 def plot_funnel(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None) -> plt.Figure:
     """Stages over time (stacked), and the daily flow of leads, opportunities and deals."""
-    mean, _, _ = _per_step(ts, list(STAGES) + ["leads", "opportunities", "deals_won", "stale_leads"])
+    flows = ["leads", "opportunities", "deals_won", "stale_leads"]
+    if "nurtured_leads" in ts and ts["nurtured_leads"].any():
+        flows.append("nurtured_leads")
+    mean, _, _ = _per_step(ts, list(STAGES) + flows)
     fig = fig or plt.figure(figsize=(11, 7.5))
     ax1, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     dates = _dates(mean)
@@ -45,10 +48,13 @@ def plot_funnel(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None
     window = 30
     for column, label, color in (
         ("leads", "new leads (marketing + organic)", FUNCTION_COLORS["marketing"]),
+        ("nurtured_leads", "leads kept by marketing (below the MQL score)", "#9e9ac8"),
         ("stale_leads", "leads gone stale", "#9ecae1"),
         ("opportunities", "new opportunities (sales)", FUNCTION_COLORS["sales"]),
         ("deals_won", "deals won", FUNCTION_COLORS["revenue"]),
     ):
+        if column not in mean:
+            continue
         ax2.plot(dates, mean[column].rolling(window, min_periods=1).mean(), label=label, color=color, lw=2)
     ax2.set_ylabel(f"per day ({window}-day average)")
     ax2.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
