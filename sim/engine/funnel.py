@@ -28,7 +28,8 @@ _UNAWARE, _AWARE, _CONSIDERING = 1 << int(Stage.UNAWARE), 1 << _AWARE_ROW, 1 << 
 
 
 def word_of_mouth_args(model: "MarketModel") -> tuple:
-    """How ``MarketModel._neighbour_share`` reads the share: mode, well-mixed share, degrees, customer neighbours."""
+    """What :func:`sim.engine.kernels.word_of_mouth_term` needs to read the share of a customer's neighbours who
+    are customers: mode (0 none, 1 well mixed, 2 network), the well-mixed share, degrees, customer neighbours."""
     c = model.customers
     kind = model.config.market.word_of_mouth.network
     if kind is NetworkKind.MIXED:

@@ -205,7 +205,7 @@ def add_memory(idx, effect, day, memory, memory_day, decay, base):
 
 @njit(cache=True, inline="always")
 def word_of_mouth_term(c, rate, mode, mixed, degree, neighbours):
-    """``rate * share`` of ``c``'s neighbours who are customers, as ``MarketModel._neighbour_share`` gives the share.
+    """``rate * share`` of ``c``'s neighbours who are customers (the one place the share is computed).
 
     ``mode`` 0: no network (0); 1: well mixed (``mixed``, float64); 2: the network, where the
     numpy expression is float32 (``uint16 / float32``, then ``rate * share`` in float32).

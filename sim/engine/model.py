@@ -184,16 +184,6 @@ class MarketModel(mesa.Model):
         exposure = sum(ch.cumulative_per_capita for ch in self.channels)
         return float((self.customers.segment_size * -np.expm1(-exposure)).sum())
 
-    def _neighbour_share(self, idx: np.ndarray) -> np.ndarray:
-        """Share of each customer's neighbours who are customers (word of mouth)."""
-        kind = self.config.market.word_of_mouth.network
-        if kind is NetworkKind.MIXED:
-            return np.full(idx.size, self.customers.counts[Stage.CUSTOMER] / self.customers.n)
-        if kind is NetworkKind.NONE or self._degree is None:
-            return np.zeros(idx.size)
-        degree = self._degree[idx]
-        return np.where(degree > 0, self.customers.customer_neighbours[idx] / np.maximum(degree, 1), 0.0)
-
     # ------------------------------------------------------------------ wins and losses
     def win(
         self,
