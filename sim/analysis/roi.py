@@ -7,7 +7,7 @@ replication give the same draws whatever the other functions do):
 - counterfactuals: ``no_marketing`` = ``{"marketing.end_month": 0}`` (no channel spend and no
   marketing team); ``no_sales`` = ``{"sales.headcount": 0, "sales.plan": []}``; ``neither``;
 - per replication and day ``t``: ``cost_f(t)`` = the function's cumulative cost in the full
-  run (marketing: channel spend + team; sales: salaries + commissions), ``incremental
+  run (marketing: channel spend + team; sales: salaries, loaded overhead, managers, commissions), ``incremental
   gross profit_f(t)`` = cumulative gross profit of the full run minus that of the run
   without ``f``, ``ROI_f(t) = (incremental gross profit_f(t) - cost_f(t)) / cost_f(t)``;
   absent (NaN, never a number) while ``cost_f(t) = 0``;

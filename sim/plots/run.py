@@ -73,7 +73,7 @@ def plot_economics(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = N
     # Calendar-month totals (not a rolling window): one flat step per month.
     monthly = {c: monthly_totals(dates, mean[c]) for c in ("marketing_cost", "sales_cost", "revenue")}
     plot_monthly(ax_cost, monthly["marketing_cost"], label="marketing (channels + team)", color=FUNCTION_COLORS["marketing"], lw=2)
-    plot_monthly(ax_cost, monthly["sales_cost"], label="sales (salaries + commissions)", color=FUNCTION_COLORS["sales"], lw=2)
+    plot_monthly(ax_cost, monthly["sales_cost"], label="sales (salaries, overhead, managers, commissions)", color=FUNCTION_COLORS["sales"], lw=2)
     ax_cost.set_ylabel("cost per calendar month")
     ax_cost.set_ylim(bottom=0)
     ax_cost.set_title("Economics per function" + (f" — {title}" if title else ""))

@@ -100,7 +100,7 @@ def _image(png: bytes, alt: str) -> str:
 _DEFINITIONS = """
 <p class="note">Incremental ROI of a function at day t = (cumulative gross profit of the scenario - that of the same
 scenario without the function, on the same random numbers - the function's cumulative cost) / its cumulative cost.
-Marketing cost = channel spend + marketing team; sales cost = salaries + commissions. Payback = first day the mean
+Marketing cost = channel spend + marketing team; sales cost = salaries, loaded overhead, managers and commissions. Payback = first day the mean
 ROI reaches 0 (interval: first days the upper and lower 95% bands reach 0); "never" = not within the horizon.
 Interaction = full - no marketing - no sales + neither (cumulative gross profit): positive when the functions make each
 other more productive. Intervals: 95% Student-t intervals of the mean over replications.</p>
