@@ -127,7 +127,7 @@ class MarketingChannel(mesa.Agent):
         # Impressions spread evenly over the targeted customers: lambda per customer.
         per_capita = count / self._target_size
         if model.customers.trace is None:
-            self._reach(per_capita, day)  # (cumulative_per_capita included)
+            self._expose(per_capita, day)  # (cumulative_per_capita included)
             return
         # (journeys record each touch and move as it happens, so one by one)
         self.cumulative_per_capita[self.target_segments] += per_capita
@@ -148,7 +148,7 @@ class MarketingChannel(mesa.Agent):
         return _hits(model.keys.root, self._block_key, model.day, per_capita, self.config.brand_effect,
                      self.config.ctr, self._target_starts, self._target_sizes)
 
-    def _reach(self, per_capita: float, day: int) -> None:
+    def _expose(self, per_capita: float, day: int) -> None:
         """:meth:`_exposure`, :meth:`_notice` and :meth:`_click` in one compiled call (the leads go to sales)."""
         c, cfg = self.model.customers, self.config
         self.noticed, self.clicks, moving, n_leads = _exposure_effects(
