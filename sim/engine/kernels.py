@@ -29,7 +29,7 @@ _ALARM_CHECK = Kind.ALARM_CHECK
 _TOUCH_MAX = np.uint16(np.iinfo(np.uint16).max)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _segment(c, segment_start):
     """``searchsorted(segment_start, c, side="right") - 1`` for one customer."""
     s = 0
@@ -38,7 +38,7 @@ def _segment(c, segment_start):
     return s
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _arm_one(root, c, days_in_stage, day, moves, stage, segment_start, clocks, horizon, alarm):
     """The body of :func:`sim.engine.keyed.arm` for one customer (the same draw, the same day).
 
@@ -177,7 +177,7 @@ def touch(idx, touchpoint, stage, touches, first_touch, last_touch):
             last_touch[c] = touchpoint
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _memory(c, day, memory, memory_day, decay, base):
     """Brand memory of ``c`` on ``day``: ``memory[c] * decay[age]`` (``base ** age`` outside the table)."""
     age = day - memory_day[c]
@@ -203,7 +203,7 @@ def add_memory(idx, effect, day, memory, memory_day, decay, base):
         memory_day[idx[i]] = day
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def word_of_mouth_term(c, rate, mode, mixed, degree, neighbours):
     """``rate * share`` of ``c``'s neighbours who are customers (the one place the share is computed).
 

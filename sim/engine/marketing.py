@@ -127,7 +127,7 @@ class MarketingChannel(mesa.Agent):
         # Impressions spread evenly over the targeted customers: lambda per customer.
         per_capita = count / self._target_size
         if model.customers.trace is None:
-            self._reach(per_capita, day)  # (cumulative_per_capita included)
+            self._expose(per_capita, day)  # (cumulative_per_capita included)
             return
         # (journeys record each touch and move as it happens, so one by one)
         self.cumulative_per_capita[self.target_segments] += per_capita
@@ -148,7 +148,7 @@ class MarketingChannel(mesa.Agent):
         return _hits(model.keys.root, self._block_key, model.day, per_capita, self.config.brand_effect,
                      self.config.ctr, self._target_starts, self._target_sizes)
 
-    def _reach(self, per_capita: float, day: int) -> None:
+    def _expose(self, per_capita: float, day: int) -> None:
         """:meth:`_exposure`, :meth:`_notice` and :meth:`_click` in one compiled call (the leads go to sales)."""
         c, cfg = self.model.customers, self.config
         self.noticed, self.clicks, moving, n_leads = _exposure_effects(
@@ -220,12 +220,28 @@ def _hits(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes):
     return _unique(hits[:split]), _unique(hits[split:])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _unique(a):
-    """``np.unique`` of an integer array (sorted, each value once)."""
-    b = np.sort(a)
+    """``np.unique`` of an integer array: sorted, each value once (a merge sort: numba's
+    ``np.sort`` takes seconds to compile)."""
+    n = a.size
+    b, tmp = a.copy(), np.empty_like(a)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
+            i, j = lo, mid
+            for k in range(lo, hi):
+                if j >= hi or (i < mid and b[i] <= b[j]):
+                    tmp[k] = b[i]
+                    i += 1
+                else:
+                    tmp[k] = b[j]
+                    j += 1
+        b, tmp = tmp, b
+        width *= 2
     k = 0
-    for i in range(b.size):
+    for i in range(n):
         if i == 0 or b[i] != b[k - 1]:
             b[k] = b[i]
             k += 1
@@ -244,33 +260,49 @@ def _exposure_effects(day, per_capita, cumulative, targets, block_key, brand_eff
     aware clickers who start considering (for the caller to hand to sales and to move after
     them), and how many leads.
     """
-    cumulative[targets] = cumulative[targets] + per_capita
+    added = np.empty(targets.size)  # (gathered before written, as numpy's cumulative[targets] += per_capita)
+    for i in range(targets.size):
+        added[i] = cumulative[targets[i]] + per_capita
+    for i in range(targets.size):
+        cumulative[targets[i]] = added[i]
     noticed, clicked = _hits(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes)
     if noticed.size:
-        unaware = stage[noticed] == _UNAWARE
+        unaware = np.empty(noticed.size, dtype=np.int64)
+        n_unaware = 0
+        for c in noticed:
+            if stage[c] == _UNAWARE:
+                unaware[n_unaware] = c
+                n_unaware += 1
         _k.touch(noticed, touchpoint, stage, touches, first_touch, last_touch)
         _k.add_memory(noticed, memory_gain, day, memory, memory_day, decay, base)
-        aware = noticed[unaware]
-        if aware.size:
-            _k.move(aware, _AWARE, day, stage, stage_day, moves, counts, indptr, indices, neighbours, has_network,
-                    armed, root, segment_start, clocks, horizon, alarm)
-    moving = np.empty(0, dtype=np.int64)
-    clicks = n_leads = 0
-    if clicked.size:
-        u = np.empty(clicked.size)
-        for i in range(clicked.size):
-            c = clicked[i]
-            u[i] = _uniform(root, _CLICK_LEAD, c, np.int64(moves[c]), day * 64 + touchpoint)
-        now = stage[clicked]
-        can_click = (now == _AWARE) | (now == _CONSIDERING)
-        idx, u, now = clicked[can_click], u[can_click], now[can_click]
-        clicks = idx.size
-        if clicks:
-            _k.touch(idx, touchpoint, stage, touches, first_touch, last_touch)
-            converts = u < click_to_lead
-            n_leads = int(converts.sum())
-            moving = np.concatenate((idx[converts], idx[~converts & (now == _AWARE)]))
-    return noticed.size, clicks, moving, n_leads
+        if n_unaware:
+            _k.move(unaware[:n_unaware], _AWARE, day, stage, stage_day, moves, counts, indptr, indices, neighbours,
+                    has_network, armed, root, segment_start, clocks, horizon, alarm)
+    # Aware or considering clickers: a touch; a keyed uniform decides who becomes a lead.
+    clickers = np.empty(clicked.size, dtype=np.int64)
+    converts = np.empty(clicked.size, dtype=np.bool_)
+    aware = np.empty(clicked.size, dtype=np.bool_)
+    clicks = 0
+    for c in clicked:
+        if stage[c] == _AWARE or stage[c] == _CONSIDERING:
+            clickers[clicks] = c
+            converts[clicks] = _uniform(root, _CLICK_LEAD, c, np.int64(moves[c]), day * 64 + touchpoint) < click_to_lead
+            aware[clicks] = stage[c] == _AWARE
+            clicks += 1
+    moving = np.empty(clicks, dtype=np.int64)  # the leads, then the aware who start considering
+    n_leads = n_moving = 0
+    if clicks:
+        _k.touch(clickers[:clicks], touchpoint, stage, touches, first_touch, last_touch)
+        for i in range(clicks):
+            if converts[i]:
+                moving[n_moving] = clickers[i]
+                n_moving += 1
+        n_leads = n_moving
+        for i in range(clicks):
+            if not converts[i] and aware[i]:
+                moving[n_moving] = clickers[i]
+                n_moving += 1
+    return noticed.size, clicks, moving[:n_moving], n_leads
 
 
 _UNAWARE, _AWARE, _CONSIDERING = int(Stage.UNAWARE), int(Stage.AWARE), int(Stage.CONSIDERING)
