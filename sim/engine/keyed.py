@@ -36,6 +36,7 @@ class Kind:
     CALLS = 11  # a rep's outbound calls today
     CALL_TARGET = 12  # whom the k-th call reaches
     CALL_RESPONSE = 13  # does the prospect respond
+    STALL = 15  # days until a buyer in negotiation goes quiet (no decision)
     RENEWAL = 14  # at a customer's renewal: does it churn, does it expand (and initial customers' first date)
     ROUTE = 20  # how much a lead's routing prefers each rep
     LEAD_SLOTS = 21  # does a rep's spare fraction of a lead's time stretch to one more lead today

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["SalesRep", "SalesTeam"]
 
 # Pipeline event kinds.
-_START_NEGOTIATION, _WIN, _LOST_COMPETITOR, _LOST_NO_DEAL = 0, 1, 2, 3
+_START_NEGOTIATION, _WIN, _LOST_COMPETITOR, _LOST_NO_DEAL, _NO_DECISION = 0, 1, 2, 3, 4
 _SELF_SERVE, _REP_ONLY, _HYBRID = 0, 1, 2
 _BUYING_CODE = {Buying.SELF_SERVE: _SELF_SERVE, Buying.REP_ONLY: _REP_ONLY, Buying.HYBRID: _HYBRID}
 
@@ -406,6 +406,7 @@ class SalesTeam:
             self._close_won(rows[event == _WIN], day)
             self._lose(rows[(event == _LOST_COMPETITOR)], day, "competitor")
             self._lose(rows[(event == _LOST_NO_DEAL)], day, "no_agreement")
+            self._lose(rows[(event == _NO_DECISION)], day, "no_decision")
             finished = due & (self.p_event != _START_NEGOTIATION)
             finished[rows[event == _START_NEGOTIATION]] = False
             self._drop(finished)
@@ -428,10 +429,12 @@ class SalesTeam:
         deadline = model.segments.negotiation_days[seg]
         close_day, price = settle(list_price, floor, reservation, deadline, cfg.tactic.exponent, cfg.buyer_opening)
         competitor = self._competitor_days(idx, seg, reps, Kind.COMPETITOR_NEGOTIATION)
+        stall = model.keys.geometric(Kind.STALL, idx, customers.moves[idx], 0, model.segments.stall_rate[seg])
         agreed = close_day >= 0
-        ends = np.where(agreed, close_day, deadline)
+        quiet = agreed & (stall <= close_day)  # the buyer went quiet before agreeing: no decision
+        ends = np.where(agreed & ~quiet, close_day, deadline)
         lost_to_competitor = competitor <= ends
-        event = np.where(lost_to_competitor, _LOST_COMPETITOR, np.where(agreed, _WIN, _LOST_NO_DEAL))
+        event = np.select([lost_to_competitor, quiet, agreed], [_LOST_COMPETITOR, _NO_DECISION, _WIN], _LOST_NO_DEAL)
         self.p_event[rows] = event
         self.p_day[rows] = day + np.where(lost_to_competitor, competitor, ends)
         self.p_price[rows] = price

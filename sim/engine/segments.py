@@ -40,6 +40,7 @@ class SegmentTable:
     self_serve_rate: np.ndarray
     discovery_days: np.ndarray
     negotiation_days: np.ndarray
+    stall_rate: np.ndarray
     competitor_rate: np.ndarray
     churn_daily: np.ndarray
     repeat_daily: np.ndarray
@@ -72,6 +73,7 @@ class SegmentTable:
             self_serve_rate=arr(lambda s: s.self_serve_rate),
             discovery_days=arr(lambda s: s.discovery_days),
             negotiation_days=arr(lambda s: s.negotiation_days, np.int64),
+            stall_rate=arr(lambda s: s.stall_rate, float),
             competitor_rate=arr(lambda s: s.competitor_rate),
             churn_daily=arr(lambda s: daily_probability(s.monthly_churn, 30.0)),
             repeat_daily=arr(lambda s: 1.0 / s.repeat_interval_days if s.purchase is Purchase.REPEAT else 0.0),

@@ -30,13 +30,14 @@ def _ratio(num: float, den: float) -> float | None:
 
 #: Engine loss causes (``losses.csv``) by the reported reason. ``price``: the negotiation
 #: ended without a deal, which happens exactly when the seller's floor is above the buyer's
-#: reservation price (no zone of agreement). ``stale`` leads are counted apart (they never
-#: became opportunities). The engine has no "no decision" cause: see docs/model.md.
-LOSS_REASONS = {"competitor": "competitor", "no_agreement": "price", "rep_left": "rep_left"}
+#: reservation price (no zone of agreement). ``no_decision``: the buyer went quiet before
+#: agreeing (``stall_rate``) and the deal ran out at the deadline. ``stale`` leads are counted
+#: apart (they never became opportunities).
+LOSS_REASONS = {"competitor": "competitor", "no_agreement": "price", "no_decision": "no_decision", "rep_left": "rep_left"}
 
 
 def loss_reasons(losses: pd.DataFrame, stale_by_segment: dict[str, int]) -> dict[str, float | None]:
-    """Losses per reason (competitor, price, rep_left, stale): count and share of all losses,
+    """Losses per reason (competitor, price, no_decision, rep_left, stale): count and share of all losses,
     overall and per segment (``losses_<reason>``, ``losses_<reason>_share``,
     ``losses_<reason>_<segment>``, ``losses_<reason>_share_<segment>``).
 

@@ -49,6 +49,11 @@ class Segment(Frozen):
     negotiation_days: int = Field(
         30, ge=1, le=3650, description="Deadline of a negotiation in days; no agreement by then loses the deal."
     )
+    stall_rate: Probability = Field(
+        0.0,
+        description="Daily probability that a buyer in negotiation goes quiet; a buyer who goes quiet before "
+        "agreeing makes no decision and the deal is lost at the deadline (0: buyers never stall).",
+    )
     competitor_rate: Probability = Field(
         0.005, description="Daily probability that a competitor takes an open opportunity or negotiation."
     )

@@ -241,7 +241,7 @@ class SalesRep(mesa.Agent):
 class Opportunity:
     """An open deal: discovery, then a negotiation, unless a competitor takes the buyer."""
 
-    START_NEGOTIATION, WIN, LOST_TO_COMPETITOR, NO_AGREEMENT = range(4)
+    START_NEGOTIATION, WIN, LOST_TO_COMPETITOR, NO_AGREEMENT, NO_DECISION = range(5)
 
     def __init__(self, customer: Customer, rep: SalesRep, open_day: int, outbound: bool) -> None:
         self.customer = customer

@@ -143,6 +143,8 @@ class SalesDepartment:
                     self.close_won(opportunity, day)
                 elif opportunity.next_event == Opportunity.LOST_TO_COMPETITOR:
                     self.lose(opportunity, day, "competitor")
+                elif opportunity.next_event == Opportunity.NO_DECISION:
+                    self.lose(opportunity, day, "no_decision")
                 else:
                     self.lose(opportunity, day, "no_agreement")
 
@@ -156,9 +158,14 @@ class SalesDepartment:
         deadline = customer.config.negotiation_days
         close_day, price = negotiate(list_price, floor, reservation, deadline, cfg.tactic.exponent, cfg.buyer_opening)
         competitor = self.competitor_days(customer, rep)
-        ends = close_day if close_day >= 0 else deadline
+        stall_rate = customer.config.stall_rate
+        stall = int(self.model.rng.geometric(stall_rate)) if stall_rate > 0 else NEVER
+        quiet = 0 <= close_day and stall <= close_day  # the buyer went quiet before agreeing
+        ends = close_day if close_day >= 0 and not quiet else deadline
         if competitor <= ends:
             opportunity.next_event, opportunity.event_day = Opportunity.LOST_TO_COMPETITOR, day + competitor
+        elif quiet:
+            opportunity.next_event, opportunity.event_day = Opportunity.NO_DECISION, day + deadline
         elif close_day >= 0:
             opportunity.next_event, opportunity.event_day = Opportunity.WIN, day + close_day
         else:
