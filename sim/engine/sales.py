@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.engine.customers import Stage
 from sim.engine.keyed import Kind
+from sim.engine.lead_queue import LeadQueue
 from sim.engine.negotiation import settle
 from sim.engine.workload import lead_order, lead_score, lead_slots, rep_hours, route, speed_to_lead
 from sim.scenario.schema import Buying
@@ -74,12 +75,7 @@ class SalesTeam:
         self._rep_segments = np.flatnonzero(self._buying != _SELF_SERVE)
         self.stale_by_segment = np.zeros(len(segs.configs), dtype=np.int64)  # whole run, per segment
         # Lead queue (arrival order) and pipeline (one row per open opportunity).
-        self.lead_ids = np.empty(0, dtype=np.int64)
-        self.lead_day = np.empty(0, dtype=np.int32)
-        self.lead_score = np.empty(0, dtype=np.float64)
-        self._new_lead_ids: list[np.ndarray] = []
-        self._new_lead_days: list[np.ndarray] = []
-        self._new_lead_scores: list[np.ndarray] = []
+        self.queue = LeadQueue()
         self.accounts = np.zeros(0, dtype=np.int64)  # customers each rep (by serial) owns now
         self.p_cust = np.empty(0, dtype=np.int64)
         self.p_rep = np.empty(0, dtype=np.int64)  # position in self.reps
@@ -184,25 +180,13 @@ class SalesTeam:
         if idx.size == 0:
             return
         self.model.customers.move(idx, Stage.LEAD, day, source)
-        self._new_lead_ids.append(idx.astype(np.int64))
-        self._new_lead_days.append(np.full(idx.size, day, dtype=np.int32))
         model = self.model
-        seg = self.model.customers.segment_of(idx)
-        self._new_lead_scores.append(
-            lead_score(model.reservation_now(idx, day), model.segments.list_price[seg], model.customers.memory_now(idx, day))
-        )
+        seg = model.customers.segment_of(idx)
+        score = lead_score(model.reservation_now(idx, day), model.segments.list_price[seg], model.customers.memory_now(idx, day))
+        self.queue.add(idx, day, score)
         self.leads += idx.size
         if source != "organic":
             self.marketing_leads += idx.size
-
-    def _flush_new_leads(self) -> None:
-        if self._new_lead_ids:
-            self.lead_ids = np.concatenate([self.lead_ids, *self._new_lead_ids])
-            self.lead_day = np.concatenate([self.lead_day, *self._new_lead_days])
-            self.lead_score = np.concatenate([self.lead_score, *self._new_lead_scores])
-            self._new_lead_ids.clear()
-            self._new_lead_days.clear()
-            self._new_lead_scores.clear()
 
     def _plan_hours(self, day: int) -> None:
         """Each rep's hours today after its committed work (open deals, accounts)."""
@@ -231,16 +215,15 @@ class SalesTeam:
     def work_leads(self, day: int) -> None:
         """Self-serve purchases, stale leads, nurture below the MQL threshold, and reps working
         leads in the routing policy's order within their hours."""
-        self._flush_new_leads()
+        ids, arrived, score = self.queue.flush()
         self._plan_hours(day)
         model = self.model
         customers = model.customers
         cfg = self.config
-        ids, arrived, score = self.lead_ids, self.lead_day, self.lead_score
         still = customers.stage[ids] == Stage.LEAD
         ids, arrived, score = ids[still], arrived[still], score[still]
         if ids.size == 0:
-            self.lead_ids, self.lead_day, self.lead_score = ids, arrived, score
+            self.queue.keep(ids, arrived, score)
             return
         seg = customers.segment_of(ids)
         buying = self._buying[seg]
@@ -292,7 +275,7 @@ class SalesTeam:
         self._outbound_hours = self._hours.after_leads(lead_hours_used)
         if cfg.time.hours_per_week is not None:
             self.hours["leads"] = float(lead_hours_used.sum())
-        self.lead_ids, self.lead_day, self.lead_score = ids[~taken], arrived[~taken], score[~taken]
+        self.queue.keep(ids[~taken], arrived[~taken], score[~taken])
 
     # ------------------------------------------------------------------ outbound
     def prospect(self, day: int) -> None:
