@@ -18,11 +18,16 @@ def test_managers_are_one_per_n_reps_rounded_up():
 
 
 def test_cost_lines_arithmetic():
-    salaries, overhead, managers = sales_cost_lines(10, 73_000, 1.4, 6, 146_000)
+    salaries, overhead, managers, sdrs = sales_cost_lines(10, 73_000, 1.4, 6, 146_000)
     assert salaries == pytest.approx(10 * 200.0)
     assert managers == pytest.approx(2 * 400.0)
     assert overhead == pytest.approx(0.4 * (2000.0 + 800.0))
-    assert sales_cost_lines(10, 73_000) == (2000.0, 0.0, 0.0)
+    assert sdrs == 0.0
+    assert sales_cost_lines(10, 73_000) == (2000.0, 0.0, 0.0, 0.0)
+    # SDRs: their salaries, loaded, and counted with the reps for managers (12 people: 2 managers).
+    salaries, overhead, managers, sdrs = sales_cost_lines(10, 73_000, 1.4, 6, 146_000, 2, 36_500)
+    assert sdrs == pytest.approx(2 * 100.0) and managers == pytest.approx(2 * 400.0)
+    assert overhead == pytest.approx(0.4 * (2000.0 + 200.0 + 800.0))
 
 
 def test_day_ledger_adds_optional_lines_and_writes_their_columns_only_when_set():

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sim import STAGES, MarketModel, run
-from sim.engine.ledger import LEDGER_COLUMNS
+from sim.engine.ledger import LEDGER_COLUMNS, OPTIONAL_SALES_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_ledger_is_never_negative_and_totals_are_sums_of_parts(result, small_bas
     assert (ts[list(LEDGER_COLUMNS)] >= 0).all().all()
     spend = sum(ts[f"spend_{c}"] for c in small_baseline.channels)
     np.testing.assert_allclose(ts["marketing_cost"], spend + ts["marketing_team_cost"], rtol=1e-12)
-    lines = ["sales_salaries", "sales_overhead", "sales_managers", "sales_commissions"]
+    lines = ["sales_salaries", *OPTIONAL_SALES_COLUMNS, "sales_commissions"]
     np.testing.assert_allclose(ts["sales_cost"], ts[[c for c in lines if c in ts]].sum(axis=1), rtol=1e-12)
     np.testing.assert_allclose(ts["revenue"], ts["revenue_subscription"] + ts["revenue_orders"], rtol=1e-12)
     np.testing.assert_allclose(ts["gross_profit"], ts["revenue"] * small_baseline.economics.gross_margin, rtol=1e-12)

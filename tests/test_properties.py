@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sim import Scenario, ScenarioError, run
 from sim.cli import main
 from sim.engine.marketing import daily_budget
+from sim.engine.ledger import OPTIONAL_SALES_COLUMNS
 from sim.engine.negotiation import settle
 from sim.scenario.keys import scenario_keys
 from sim.engine.response import geometric_adstock, impressions_from_spend
@@ -123,7 +124,7 @@ def _check_conservation(scenario: Scenario, result) -> None:
     channels = list(scenario.channels)
     spend = ts[[f"spend_{c}" for c in channels]].sum(axis=1) if channels else 0.0
     assert np.allclose(ts["marketing_cost"], spend + ts["marketing_team_cost"])
-    optional = [c for c in ("sales_overhead", "sales_managers") if c in ts]
+    optional = [c for c in OPTIONAL_SALES_COLUMNS if c in ts]
     assert np.allclose(ts["sales_cost"], ts["sales_salaries"] + ts["sales_commissions"] + ts[optional].sum(axis=1))
     assert np.allclose(ts["revenue"], ts["revenue_subscription"] + ts["revenue_orders"])
     assert np.allclose(ts["gross_profit"], ts["revenue"] * scenario.economics.gross_margin)

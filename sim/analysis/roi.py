@@ -5,7 +5,7 @@ numbers (every phase draws from its own stream keyed by name, so the same seed a
 replication give the same draws whatever the other functions do):
 
 - counterfactuals: ``no_marketing`` = ``{"marketing.end_month": 0}`` (no channel spend and no
-  marketing team); ``no_sales`` = ``{"sales.headcount": 0, "sales.plan": []}``; ``neither``;
+  marketing team); ``no_sales`` = ``{"sales.headcount": 0, "sales.plan": [], "sales.sdr.headcount": 0}``; ``neither``;
 - per replication and day ``t``: ``cost_f(t)`` = the function's cumulative cost in the full
   run (marketing: channel spend + team; sales: salaries, loaded overhead, managers, commissions), ``incremental
   gross profit_f(t)`` = cumulative gross profit of the full run minus that of the run

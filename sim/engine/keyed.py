@@ -40,6 +40,7 @@ class Kind:
     RENEWAL = 14  # at a customer's renewal: does it churn, does it expand (and initial customers' first date)
     ROUTE = 20  # how much a lead's routing prefers each rep
     LEAD_SLOTS = 21  # does a rep's spare fraction of a lead's time stretch to one more lead today
+    SDR_SLOTS = 22  # the same for an SDR
 
 
 @njit(cache=True, inline="always")

@@ -2,13 +2,14 @@
 
 Every amount is in USD and never negative; totals are the sums of their parts
 (``marketing_cost = sum of spend_<channel> + marketing_team_cost``, ``sales_cost =
-sales_salaries + sales_overhead + sales_managers + sales_commissions``, ``revenue =
+sales_salaries + sales_overhead + sales_managers + sales_sdrs + sales_commissions``, ``revenue =
 revenue_subscription + revenue_orders``). ``contribution`` (gross profit minus both
 functions' costs) is the one signed figure.
 
-``sales_overhead`` (the loaded cost above base salary) and ``sales_managers`` (managers'
-base salaries) are optional lines: a scenario that leaves ``sales.loaded_cost_multiplier``
-at 1 and ``sales.reps_per_manager`` at 0 has neither column, so its output is the same, byte
+``sales_overhead`` (the loaded cost above base salary), ``sales_managers`` (managers'
+base salaries) and ``sales_sdrs`` (SDRs' base salaries) are optional lines: a scenario that
+leaves ``sales.loaded_cost_multiplier`` at 1, ``sales.reps_per_manager`` and
+``sales.sdr.headcount`` at 0 has none of these columns, so its output is the same, byte
 for byte, as before the lines existed. :func:`sales_cost_lines` is the arithmetic.
 """
 
@@ -32,7 +33,7 @@ LEDGER_COLUMNS = (
 )
 
 #: Ledger lines a scenario has only when it turns them on (written just before ``sales_cost``).
-OPTIONAL_SALES_COLUMNS = ("sales_overhead", "sales_managers")
+OPTIONAL_SALES_COLUMNS = ("sales_overhead", "sales_managers", "sales_sdrs")
 
 
 def managers_for(reps: int, reps_per_manager: int) -> int:
@@ -48,17 +49,21 @@ def sales_cost_lines(
     multiplier: float = 1.0,
     reps_per_manager: int = 0,
     manager_annual_salary_usd: float = 0.0,
-) -> tuple[float, float, float]:
-    """One day's ``(salaries, overhead, managers)`` in USD.
+    sdrs: int = 0,
+    sdr_annual_salary_usd: float = 0.0,
+) -> tuple[float, float, float, float]:
+    """One day's ``(salaries, overhead, managers, sdrs)`` in USD.
 
-    ``salaries`` = reps x base salary / 365; ``managers`` = managers x their base salary /
-    365; ``overhead`` = (multiplier - 1) x (salaries + managers): benefits, tools and travel
-    on both. With multiplier 1 and no managers the last two are 0.
+    ``salaries`` = reps x base salary / 365; ``sdrs`` = SDRs x their base salary / 365;
+    ``managers`` = managers for reps and SDRs together x their base salary / 365;
+    ``overhead`` = (multiplier - 1) x (salaries + sdrs + managers): benefits, tools and
+    travel on all. With multiplier 1, no managers and no SDRs the last three are 0.
     """
     salaries = reps * annual_salary_usd / 365.0
-    managers = managers_for(reps, reps_per_manager) * manager_annual_salary_usd / 365.0
-    overhead = (multiplier - 1.0) * (salaries + managers)
-    return salaries, overhead, managers
+    sdr_salaries = sdrs * sdr_annual_salary_usd / 365.0
+    managers = managers_for(reps + sdrs, reps_per_manager) * manager_annual_salary_usd / 365.0
+    overhead = (multiplier - 1.0) * (salaries + sdr_salaries + managers)
+    return salaries, overhead, managers, sdr_salaries
 
 
 @dataclass
@@ -71,6 +76,7 @@ class DayLedger:
     sales_commissions: float = 0.0
     sales_overhead: float | None = None  # None: the scenario has no such line (no column)
     sales_managers: float | None = None
+    sales_sdrs: float | None = None
     revenue_subscription: float = 0.0
     revenue_orders: float = 0.0
     gross_margin: float = 1.0
@@ -82,7 +88,7 @@ class DayLedger:
     @property
     def sales_cost(self) -> float:
         cost = self.sales_salaries + self.sales_commissions
-        for line in (self.sales_overhead, self.sales_managers):
+        for line in (self.sales_overhead, self.sales_managers, self.sales_sdrs):
             if line is not None:
                 cost += line
         return cost
@@ -103,13 +109,15 @@ class DayLedger:
             gross_margin=scenario.economics.gross_margin,
             sales_overhead=0.0 if sales.loaded_cost_multiplier != 1.0 else None,
             sales_managers=0.0 if sales.reps_per_manager > 0 else None,
+            sales_sdrs=0.0 if sales.sdr.headcount > 0 else None,
         )
 
     def book_sales(self, config, reps: int, commissions: float) -> None:
         """Book the day's sales costs for ``reps`` reps under the scenario's ``sales`` section."""
-        salaries, overhead, managers = sales_cost_lines(
+        salaries, overhead, managers, sdrs = sales_cost_lines(
             reps, config.annual_salary_usd, config.loaded_cost_multiplier,
             config.reps_per_manager, config.manager_annual_salary_usd,
+            config.sdr.headcount, config.sdr.annual_salary_usd,
         )
         self.sales_salaries = salaries
         self.sales_commissions = commissions
@@ -117,6 +125,8 @@ class DayLedger:
             self.sales_overhead = overhead
         if config.reps_per_manager > 0:
             self.sales_managers = managers
+        if config.sdr.headcount > 0:
+            self.sales_sdrs = sdrs
 
     def fresh(self) -> "DayLedger":
         """An empty day with the same gross margin and the same optional lines (what ``for_scenario`` gives)."""
@@ -124,6 +134,7 @@ class DayLedger:
             gross_margin=self.gross_margin,
             sales_overhead=None if self.sales_overhead is None else 0.0,
             sales_managers=None if self.sales_managers is None else 0.0,
+            sales_sdrs=None if self.sales_sdrs is None else 0.0,
         )
 
     def row(self) -> dict[str, float]:

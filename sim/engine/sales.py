@@ -19,7 +19,7 @@ from sim.engine.customers import Stage
 from sim.engine.keyed import Kind
 from sim.engine.lead_queue import LeadQueue
 from sim.engine.negotiation import settle
-from sim.engine.workload import lead_order, lead_score, lead_slots, rep_hours, route, speed_to_lead
+from sim.engine.workload import lead_order, lead_score, lead_slots, rep_hours, route, sdr_slots, speed_to_lead
 from sim.scenario.schema import Buying
 
 if TYPE_CHECKING:
@@ -253,25 +253,30 @@ class SalesTeam:
         order = order[buying[order] != _SELF_SERVE]
         taken = np.zeros(ids.size, dtype=bool)
         lead_hours_used = np.zeros(len(self.reps))
+        sdrs = cfg.sdr.headcount
         if order.size and self.reps:
             prod = self.productivities(day)
             slots = np.minimum(np.floor(cfg.leads_per_day * prod).astype(np.int64), self.free_capacity(day))
             u = keys.uniform(Kind.LEAD_SLOTS, self._serials, day, 0)
             slots = np.minimum(slots, lead_slots(self._hours.leads, cfg.time.lead_hours, u))
             n_take = int(min(slots.sum(), order.size))
-            if n_take:
-                pick = order[:n_take]
+            if sdrs:  # SDRs work the leads; reps meet only those that qualify
+                n_take = min(sdr_slots(cfg.sdr, keys.uniform(Kind.SDR_SLOTS, np.arange(sdrs), day, 0)), order.size)
+            pick = order[:n_take]
+            u = keys.uniform(Kind.QUALIFY, ids[pick], customers.moves[ids[pick]], 0)
+            qualifies = u < model.segments.qualification_rate[seg[pick]] * speed_to_lead(day - arrived[pick], cfg.lead_half_life_days)
+            if sdrs:  # and book meetings only while the reps have slots for them
+                pick = pick[np.cumsum(qualifies) <= slots.sum()]
+                qualifies = qualifies[: pick.size]
+            if pick.size:
                 lead_ids = ids[pick]
-                reps = self._route(lead_ids, slots)
+                reps = self._route(lead_ids[qualifies] if sdrs else lead_ids, slots)
                 taken[pick] = True
-                self.leads_worked += n_take
+                self.leads_worked += pick.size
                 lead_hours_used = np.bincount(reps, minlength=len(self.reps)) * cfg.time.lead_hours
                 customers.touch(lead_ids, customers.sales_touch, day)
-                u = keys.uniform(Kind.QUALIFY, lead_ids, customers.moves[lead_ids], 0)
-                p = model.segments.qualification_rate[seg[pick]] * speed_to_lead(day - arrived[pick], cfg.lead_half_life_days)
-                qualifies = u < p
                 customers.move(lead_ids[~qualifies], Stage.AWARE, day, "disqualified")
-                self._open(lead_ids[qualifies], reps[qualifies], day, outbound=False)
+                self._open(lead_ids[qualifies], reps if sdrs else reps[qualifies], day, outbound=False)
         self._outbound_hours = self._hours.after_leads(lead_hours_used)
         if cfg.time.hours_per_week is not None:
             self.hours["leads"] = float(lead_hours_used.sum())

@@ -16,10 +16,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.scenario.sales import OutboundPolicy, RepTime, Routing
+from sim.scenario.sales import OutboundPolicy, RepTime, Routing, SDRTeam
 
 __all__ = [
-    "DAYS_PER_MONTH", "RepHours", "lead_order", "lead_score", "lead_slots", "rep_hours", "route", "speed_to_lead",
+    "DAYS_PER_MONTH", "RepHours", "lead_order", "lead_score", "lead_slots", "rep_hours", "route", "sdr_slots",
+    "speed_to_lead",
 ]
 
 DAYS_PER_MONTH = 365.0 / 12.0
@@ -79,6 +80,12 @@ def lead_slots(hours: np.ndarray, lead_hours: float, u: np.ndarray) -> np.ndarra
     if lead_hours <= 0:
         return np.full(hours.size, _UNLIMITED, dtype=np.int64)
     return np.floor(np.minimum(hours / lead_hours + u, _UNLIMITED)).astype(np.int64)
+
+
+def sdr_slots(sdr: SDRTeam, u: np.ndarray) -> int:
+    """Leads the SDR team works today: each SDR's daily hours in whole leads, the fraction
+    rounded up with probability equal to it (one uniform of ``u`` per SDR)."""
+    return int(lead_slots(np.full(sdr.headcount, sdr.hours_per_week / 7.0), sdr.lead_hours, u).sum())
 
 
 @njit(cache=True)

@@ -186,6 +186,7 @@ def summarize(
         # Optional ledger lines (absent from the timeseries when the scenario has none): 0.
         "overhead_usd": float(ts["sales_overhead"].sum()) if "sales_overhead" in ts else 0.0,
         "managers_usd": float(ts["sales_managers"].sum()) if "sales_managers" in ts else 0.0,
+        "sdrs_usd": float(ts["sales_sdrs"].sum()) if "sales_sdrs" in ts else 0.0,
         "headcount_end": float(last["headcount"]),
         "leads_worked": float(ts["leads_worked"].sum()),
         "stale_leads": float(ts["stale_leads"].sum()),

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from sim.scenario.base import Frozen, NonNegative, Probability, Tactic
 
-__all__ = ["HeadcountChange", "OutboundPolicy", "RepTime", "Routing", "Sales"]
+__all__ = ["HeadcountChange", "OutboundPolicy", "RepTime", "Routing", "SDRTeam", "Sales"]
 
 
 class Routing(str, enum.Enum):
@@ -54,6 +54,22 @@ class RepTime(Frozen):
     )
     outbound_share: Probability = Field(
         0.3, description="Share of a rep's hours kept for outbound prospecting (outbound = share)."
+    )
+
+
+class SDRTeam(Frozen):
+    """Sales development reps (``[sales.sdr]``): they work the lead queue and book the leads
+    that qualify as opportunities for the reps (account executives), whose lead time then
+    goes to outbound prospecting."""
+
+    headcount: int = Field(
+        0, ge=0, le=100_000,
+        description="SDRs for the whole run (0: none, the reps work their own leads).",
+    )
+    hours_per_week: float = Field(30.0, gt=0, le=168, description="Hours an SDR spends working leads each week.")
+    lead_hours: float = Field(0.5, gt=0, le=40, description="Hours an SDR takes to contact and qualify one lead.")
+    annual_salary_usd: NonNegative = Field(
+        65_000, description="Base salary per SDR per year (loaded and managed like a rep's: ledger line sales_sdrs)."
     )
 
 
@@ -115,3 +131,4 @@ class Sales(Frozen):
         "passing it to sales (the service-level agreement between the two functions); 0: every lead is passed.",
     )
     time: RepTime = Field(default_factory=RepTime, description="The rep time budget.")
+    sdr: SDRTeam = Field(default_factory=SDRTeam, description="Sales development reps who work the leads.")

@@ -28,8 +28,8 @@ __all__ = [
 
 #: No channel spend and no marketing team from day 0.
 NO_MARKETING: dict[str, Any] = {"marketing.end_month": 0}
-#: No reps (and no hiring plan).
-NO_SALES: dict[str, Any] = {"sales.headcount": 0, "sales.plan": []}
+#: No reps (no hiring plan, no SDRs).
+NO_SALES: dict[str, Any] = {"sales.headcount": 0, "sales.plan": [], "sales.sdr.headcount": 0}
 #: The counterfactual variants of a scenario, as ordinary scenario overrides.
 COUNTERFACTUALS: dict[str, dict[str, Any]] = {
     "full": {},

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.engine.customers import Stage
 from sim.engine.reference.agents import Customer, Opportunity, SalesRep
-from sim.engine.workload import lead_order, lead_score, lead_slots, rep_hours, speed_to_lead
+from sim.engine.workload import lead_order, lead_score, lead_slots, rep_hours, sdr_slots, speed_to_lead
 
 if TYPE_CHECKING:
     from sim.engine.reference.model import ReferenceModel
@@ -232,20 +232,33 @@ class SalesDepartment:
                 int(lead_slots(np.array([hours]), cfg.time.lead_hours, np.array([model.random()]))[0]))
             for rep, hours in zip(self.reps, self._lead_hours)
         ]
+        sdrs = cfg.sdr.headcount
+        if sdrs:  # SDRs work the leads; reps meet only those that qualify
+            workable = workable[:sdr_slots(cfg.sdr, np.array([model.random() for _ in range(sdrs)]))]
         worked = set()
         used = [0] * len(self.reps)
-        for customer, arrived in workable:
-            room = [i for i, left in enumerate(slots) if left > 0]
-            if not room:
-                break
-            i = room[int(model.random() * len(room))]  # routing: any rep with room, at random
+
+        def meet(room: list[int]) -> int:  # routing: any rep with room, at random
+            i = room[int(model.random() * len(room))]
             slots[i] -= 1
             used[i] += 1
+            return i
+
+        for customer, arrived in workable:
+            room = [i for i, left in enumerate(slots) if left > 0]
+            if not room and (not sdrs or not self.reps):
+                break
+            i = -1 if sdrs else meet(room)  # without SDRs a rep works every lead
+            p = customer.config.qualification_rate * float(speed_to_lead(np.array([day - arrived]), cfg.lead_half_life_days)[0])
+            qualifies = model.random() < p
+            if sdrs and qualifies:  # SDRs book meetings only while the reps have slots for them
+                if not room:
+                    break
+                i = meet(room)
             worked.add(id(customer))
             self.leads_worked += 1
             customer.touch(model.sales_touchpoint)
-            p = customer.config.qualification_rate * float(speed_to_lead(np.array([day - arrived]), cfg.lead_half_life_days)[0])
-            if model.random() < p:
+            if qualifies:
                 self.open(customer, self.reps[i], day, outbound=False)
             else:
                 customer.stage = Stage.AWARE
