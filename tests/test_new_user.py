@@ -214,3 +214,26 @@ def test_export_mmm_has_a_flow_target_a_column_description_and_expected_roas(tmp
     # bookings are a flow: the sum of the weekly target equals the truth's total over the window
     weekly = pd.read_csv(tmp_path / "mmm" / "data_truth_weekly.csv")
     assert weekly["incremental_bookings_search"].sum() == pytest.approx(s["incremental_bookings_usd"])
+    # how sure the truth is: the relative half-width of each channel's interval, in the truth and data.json
+    half = (s["expected_roas_high"] - s["expected_roas_low"]) / 2 / abs(s["expected_roas"])
+    assert s["expected_roas_relative_half_width"] == pytest.approx(half)
+    precision = columns["truth_precision"]
+    assert precision["replications"] == 3
+    assert precision["expected_roas_relative_half_width"]["search"] == pytest.approx(half)
+    assert precision["expected_roas_relative_half_width"]["social"] is None  # spent nothing
+    needed = precision["replications_for_25pct"]["search"]
+    assert needed == s["replications_for_25pct"] >= 2
+
+
+def test_replications_for_a_relative_interval_is_the_smallest_that_reaches_it():
+    from scipy import stats
+
+    from sim.analysis.mmm import replications_for
+
+    def half(n, sd=1.0):
+        return stats.t.ppf(0.975, n - 1) * sd / n ** 0.5
+
+    n = int(replications_for(1.0, 1.0, 0.25))
+    assert half(n) <= 0.25 < half(n - 1)
+    assert replications_for(4.0, -4.0, 0.25) == n  # the sign of the ROAS does not matter
+    assert np.isnan(replications_for(1.0, 0.0, 0.25)) and np.isnan(replications_for(float("nan"), 1.0, 0.25))

@@ -10,7 +10,9 @@
   ``outbound_calls`` (both move with the leads marketing brings: not controls);
 - ``data.json``: ``date_column``, ``target_column``, ``channel_columns``, ``control_columns``
   (only columns that vary and that marketing does not cause; may be empty) and the other
-  columns labelled (``mediator_columns``, ``other_columns``);
+  columns labelled (``mediator_columns``, ``other_columns``); with replications, ``truth_precision``
+  (per channel, the expected ROAS's 95% half-width relative to it and the realizations a +-25%
+  interval would need);
 - ``data_truth.csv``: per channel (and ``all_channels``), from counterfactual runs without it
   on common random numbers, over the CSV's own window of complete weeks: ``spend_usd``,
   ``incremental_bookings_usd``, ``roas`` (incremental bookings / spend) and ``roi``; the
@@ -20,6 +22,7 @@
   ``replications`` R: ``expected_roas``, ``expected_roas_low``, ``expected_roas_high`` (the mean
   over R realizations and its 95% interval), ``roas_realization_sd`` (how far one
   realization's own truth scatters around it) and the same for ``long_run_roas``;
+  ``expected_roas_relative_half_width`` and ``replications_for_25pct``;
 - ``data_truth_weekly.csv``: the weekly incremental bookings and revenue of each channel.
 
 One-channel-off contributions need not add up to ``all_channels``: channels interact
@@ -38,10 +41,13 @@ from sim.running.executors import Executor
 from sim.scenario.schema import Purchase, Scenario, ScenarioError
 from sim.scenario.variants import without_channel
 
-__all__ = ["TARGET", "channel_truth", "complete_weeks", "daily_bookings", "export_mmm", "weekly_table"]
+__all__ = ["TARGET", "TRUTH_PRECISION", "channel_truth", "complete_weeks", "daily_bookings", "export_mmm",
+           "replications_for", "truth_precision", "weekly_table"]
 
 #: The MMM target column: a flow that marketing moves week by week.
 TARGET = "new_bookings_usd"
+#: The relative half-width of the expected ROAS's 95% interval that the truth aims at.
+TRUTH_PRECISION = 0.25
 #: Columns that follow the leads marketing brings (commissions, calls): mediators, not controls.
 MEDIATORS = ("sales_cost", "outbound_calls")
 
@@ -196,8 +202,52 @@ def channel_truth(scenario: Scenario, seed: int, replication: int = 0, workers: 
             truth[f"expected_{column}_low"] = [s["low"] for s in stats]
             truth[f"expected_{column}_high"] = [s["high"] for s in stats]
             truth[f"{column}_realization_sd"] = pd.DataFrame(values).std(ddof=1).to_numpy()
+        truth["expected_roas_relative_half_width"] = _relative_half_width(truth)
+        truth["replications_for_25pct"] = [replications_for(sd, mean, TRUTH_PRECISION) for sd, mean in
+                                           zip(truth["roas_realization_sd"], truth["expected_roas"])]
         truth["replications"] = replications
     return data, truth, weekly
+
+
+def _relative_half_width(truth: pd.DataFrame) -> np.ndarray:
+    """Half the expected ROAS's 95% interval over its absolute value (NaN where the mean is 0)."""
+    half = (truth["expected_roas_high"] - truth["expected_roas_low"]).to_numpy(dtype=float) / 2
+    mean = truth["expected_roas"].abs().to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mean > 0, half / mean, np.nan)
+
+
+def replications_for(sd: float, mean: float, relative: float, level: float = 0.95) -> float:
+    """Realizations whose mean has a ``level`` interval within +-``relative`` of ``mean``, given
+    one realization's standard deviation ``sd`` (Student-t); NaN where the mean or sd is unknown
+    or zero."""
+    from scipy import stats
+
+    if not (np.isfinite(sd) and np.isfinite(mean)) or mean == 0:
+        return np.nan
+    target = relative * abs(mean)
+    n = max(2, int(np.ceil((stats.norm.ppf(0.5 + level / 2) * sd / target) ** 2)))
+    while stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n) > target:
+        n += 1
+    return float(n)
+
+
+def truth_precision(truth: pd.DataFrame) -> dict:
+    """How sure the expected ROAS is, per channel: the 95% half-width relative to the ROAS and the
+    realizations a +-25% interval would need (empty without ``expected_roas``)."""
+    if "expected_roas" not in truth:
+        return {}
+    rows = truth.set_index("channel")
+    return {
+        "replications": int(rows["replications"].iloc[0]),
+        "expected_roas_relative_half_width": {c: _finite(v) for c, v in
+                                              rows["expected_roas_relative_half_width"].items()},
+        "replications_for_25pct": {c: _finite(v) for c, v in rows["replications_for_25pct"].items()},
+    }
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
 
 
 def mmm_columns(data: pd.DataFrame, channels: list[str]) -> dict:
@@ -245,5 +295,9 @@ def export_mmm(scenario: Scenario, out: str | Path, seed: int = 0, replication: 
     data.to_csv(paths[0], index=False)
     truth.to_csv(paths[1], index=False)
     weekly.to_csv(paths[2], index=False)
-    paths[3].write_text(json.dumps(mmm_columns(data, list(scenario.channels)), indent=2) + "\n")
+    columns = mmm_columns(data, list(scenario.channels))
+    precision = truth_precision(truth)
+    if precision:
+        columns["truth_precision"] = precision
+    paths[3].write_text(json.dumps(columns, indent=2) + "\n")
     return paths

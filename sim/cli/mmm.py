@@ -68,8 +68,28 @@ def _cmd_export(args) -> int:
                 text += (f"  expected ROAS {number(row['expected_roas'])} [{number(row['expected_roas_low'])}, "
                          f"{number(row['expected_roas_high'])}], one realization +-{number(row['roas_realization_sd'])}")
             print(text)
+        if "expected_roas" in truth:
+            _print_precision(truth, args.replications)
         print("wrote " + ", ".join(str(p) for p in paths))
     return 0
+
+
+def _print_precision(truth: pd.DataFrame, replications: int) -> None:
+    """How sure the expected ROAS is: the interval's half-width relative to the ROAS, the channels
+    (largest spend first) and what a +-25% interval would take."""
+    from sim.analysis.mmm import TRUTH_PRECISION
+
+    rows = truth[truth["channel"] != "all_channels"].sort_values("spend_usd", ascending=False)
+    rows = pd.concat([rows, truth[truth["channel"] == "all_channels"]])
+    target = f"+-{TRUTH_PRECISION:.0%}"
+    print(f"expected ROAS 95% half-width relative to the ROAS over {plural(replications, 'realization')} "
+          f"(largest spend first; realizations for {target} in brackets):")
+    parts = []
+    for _, row in rows.iterrows():
+        relative, needed = row["expected_roas_relative_half_width"], row["replications_for_25pct"]
+        parts.append(f"{row['channel']} " + (f"+-{relative:.0%}" if pd.notna(relative) else "n/a")
+                     + (f" ({number(needed)})" if pd.notna(needed) else ""))
+    print("  " + ", ".join(parts))
 
 
 def register(subparsers) -> None:
