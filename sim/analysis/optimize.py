@@ -1,8 +1,9 @@
 """Split a fixed budget between marketing and sales to maximise expected profit.
 
-The budget over the horizon pays for marketing channels and rep salaries (the marketing
-team's cost and the commissions are outside it: the team is a fixed overhead, the same in
-every split, and commissions are paid out of deals). Headcount is whole, so the candidate
+The budget over the horizon pays for marketing channels and rep base salaries (the
+marketing team's cost, the reps' loaded overhead, managers and commissions are outside it:
+the team is a fixed overhead, the same in every split, overhead and managers follow the
+headcount, and commissions are paid out of deals; all of them count in the profit). Headcount is whole, so the candidate
 splits are exactly the feasible headcounts ``n = 0, 1, ...``: ``n`` reps for the whole horizon
 cost ``n x annual salary x horizon / 365``, and the rest goes to the channels in the
 scenario's proportions (every channel budget and schedule scaled by one factor). Every split
