@@ -68,6 +68,8 @@ class MarketModel(mesa.Model):
         # Ledger state and per-day counters.
         self.annual_recurring_revenue = 0.0
         self.ledger = DayLedger.for_scenario(scenario)
+        self._months = [self._month_of(day) for day in range(self.horizon)]  # (month_of is read daily)
+        self._team_cost = self._team_cost_per_day()
         n_tp = self.customers.n_touchpoints + 1  # + organic
         self.touchpoints = (*scenario.channels, "sales", "organic")
         self._arr_attributed = np.zeros((len(METHODS), n_tp))
@@ -165,9 +167,26 @@ class MarketModel(mesa.Model):
 
     # ------------------------------------------------------------------ helpers
     def month_of(self, day: int) -> int:
+        """Months since the start month on ``day`` (0 in the first calendar month)."""
+        return self._months[day] if 0 <= day < self.horizon else self._month_of(day)
+
+    def _month_of(self, day: int) -> int:
         start = self.config.time.start_date
         date = start + dt.timedelta(days=day)
         return (date.year - start.year) * 12 + date.month - start.month
+
+    def _team_cost_per_day(self) -> list[float]:
+        """The marketing team's cost on each day: its monthly cost over the days of that month
+        (0 from ``marketing.end_month`` on)."""
+        import calendar
+
+        marketing = self.config.marketing
+        out = []
+        for day in range(self.horizon):
+            date = self.date_of(day)
+            ended = marketing.end_month is not None and self.month_of(day) >= marketing.end_month
+            out.append(0.0 if ended else marketing.team_monthly_cost_usd / calendar.monthrange(date.year, date.month)[1])
+        return out
 
     def date_of(self, day: int) -> dt.date:
         return self.config.time.start_date + dt.timedelta(days=day)
@@ -343,22 +362,19 @@ class MarketModel(mesa.Model):
 
     def account(self) -> None:
         """Close the day's ledger."""
-        import calendar
-
-        date = self.date_of(self.day)
         ledger = self.ledger
         ledger.channel_spend = {ch.name: ch.spend for ch in self.channels}
-        team = self.config.marketing.team_monthly_cost_usd
-        ended = self.config.marketing.end_month is not None and self.month_of(self.day) >= self.config.marketing.end_month
-        ledger.marketing_team_cost = 0.0 if ended else team / calendar.monthrange(date.year, date.month)[1]
+        ledger.marketing_team_cost = self._team_cost[self.day]
         ledger.book_sales(self.config.sales, self.sales.headcount, self.sales.commission_usd)
         ledger.revenue_subscription = self.annual_recurring_revenue / 365.0
-        self.attributed_revenue[self.day] = self._arr_attributed / 365.0 + self._orders_attributed
+        today = self.attributed_revenue[self.day]  # = ARR attributed / 365 + orders attributed
+        np.divide(self._arr_attributed, 365.0, out=today)
+        today += self._orders_attributed
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
         """One day: marketing reaches customers, word spreads, the funnel moves, sales works, customers stay or go."""
-        self.ledger = self.ledger.fresh()  # (what DayLedger.for_scenario gives)
+        self.ledger.clear()
         self._orders_attributed.fill(0.0)
         self.sales.reset_counters()
         for channel in self.channels:
