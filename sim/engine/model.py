@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from sim.engine import funnel
-from sim.engine.attribution import Attribution, attribution_shares
+from sim.engine.attribution import Attribution, credit_totals
 from sim.engine.collector import RowCollector
 from sim.engine.customers import STAGES, WON_BY, Customers, Stage
 from sim.engine.ledger import DayLedger
@@ -235,9 +235,9 @@ class MarketModel(mesa.Model):
         subscription = self.segments.subscription[seg]
         self.annual_recurring_revenue += float(price[subscription].sum())
         self.ledger.revenue_orders += float(price[~subscription].sum())
-        credit = self._credit(idx, price)
-        self._arr_attributed += (credit * subscription[None, :, None]).sum(axis=1)
-        self._orders_attributed += (credit * ~subscription[None, :, None]).sum(axis=1)
+        arr_credit, orders_credit = self._attributed(idx, price, subscription, ~subscription)
+        self._arr_attributed += arr_credit
+        self._orders_attributed += orders_credit
         if self.renewals is not None:
             annual = self.segments.annual[seg]
             self.renewals.start(idx[annual], day, customers.moves, initial=how == "initial")
@@ -268,13 +268,15 @@ class MarketModel(mesa.Model):
             }
         )
 
-    def _credit(self, idx: np.ndarray, price: np.ndarray) -> np.ndarray:
-        """Attributed value per method, customer and touch point: shape (methods, k, tp)."""
+    def _attributed(self, idx: np.ndarray, price: np.ndarray, *masks: np.ndarray) -> np.ndarray:
+        """Value ``price`` of customers ``idx`` attributed per method and touch point, summed over
+        them: shape (1, methods, touch points), or one such sum per boolean mask over ``idx``
+        (:func:`sim.engine.attribution.credit_totals`)."""
         c = self.customers
-        touches = c.touches[:, idx]
-        out = np.empty((len(METHODS), idx.size, c.n_touchpoints + 1))
-        for m, method in enumerate(METHODS):
-            out[m] = attribution_shares(touches, c.first_touch[idx], c.last_touch[idx], method) * price[:, None]
+        weights = np.array(masks, dtype=np.float64) if masks else np.ones((1, idx.size))
+        out = np.zeros((weights.shape[0], len(METHODS), c.n_touchpoints + 1))
+        credit_totals(c.touches, c.first_touch, c.last_touch, np.asarray(idx, dtype=np.int64),
+                      np.asarray(price, dtype=np.float64), weights, out)
         return out
 
     # ------------------------------------------------------------------ phases
@@ -318,7 +320,7 @@ class MarketModel(mesa.Model):
         orders = idx[order]
         if orders.size:
             self.ledger.revenue_orders += float(c.price[orders].sum())
-            self._orders_attributed += self._credit(orders, c.price[orders].astype(float)).sum(axis=1)
+            self._orders_attributed += self._attributed(orders, c.price[orders].astype(float))[0]
         if churn.any():
             self._churn(idx[churn])
         if self.renewals is not None:
@@ -340,7 +342,7 @@ class MarketModel(mesa.Model):
             c.price[expanding] = new_price
             added = new_price.astype(float) - old
             self.annual_recurring_revenue += float(added.sum())
-            self._arr_attributed += self._credit(expanding, added).sum(axis=1)
+            self._arr_attributed += self._attributed(expanding, added)[0]
         if self.trace is not None:
             self.trace.renewal(due[~churns], expanding, c.price, self.day)
         if churns.any():
@@ -352,8 +354,7 @@ class MarketModel(mesa.Model):
         subscription = self.segments.subscription[seg]
         price = c.price[idx].astype(float)
         self.annual_recurring_revenue = max(0.0, self.annual_recurring_revenue - float(price[subscription].sum()))
-        credit = self._credit(idx, price)
-        self._arr_attributed -= (credit * subscription[None, :, None]).sum(axis=1)
+        self._arr_attributed -= self._attributed(idx, price, subscription)[0]
         np.maximum(self._arr_attributed, 0.0, out=self._arr_attributed)
         self.churned_by_won += np.bincount(c.won_by[idx], minlength=len(WON_BY))
         self.churned_today += idx.size
