@@ -285,52 +285,31 @@ class MarketModel(mesa.Model):
         wom = self.config.market.word_of_mouth
         if wom.network is NetworkKind.NONE or wom.awareness_rate == 0:
             return
-        hears = funnel.hear(self, wom.awareness_rate)  # (due today; the others snoozed)
-        self.customers.move(hears, Stage.AWARE, self.day, "word_of_mouth")
-        self.customers.add_memory(hears, wom.brand_effect, self.day)
+        funnel.hear(self, wom.awareness_rate, wom.brand_effect)  # (made aware; the others snoozed)
 
     def progression(self) -> None:
-        """Organic moves through the funnel, and forgetting (at each customer's alarm clock)."""
-        c = self.customers
-        day = self.day
-        # aware -> considering (brand memory, word of mouth) or -> unaware (forgetting)
-        consider, forget = funnel.interest(self)
-        c.move(consider, Stage.CONSIDERING, day, "interest")
-        c.move(forget, Stage.UNAWARE, day, "forgot")
-        # considering -> lead (inbound, organic) or -> aware (lost interest)
-        lead, drop = funnel.lead_or_drop(self)
-        self.sales.add_leads(lead, day, "organic")
-        c.move(drop, Stage.AWARE, day, "lost_interest")
+        """Organic moves through the funnel, and forgetting (at each customer's alarm clock):
+        aware -> considering (brand memory, word of mouth) or -> unaware (forgetting), then
+        considering -> lead (inbound, organic) or -> aware (lost interest)."""
+        consider, forget, lead, drop = funnel.progress(self)  # (all but the leads moved)
+        self.sales.add_leads(lead, self.day, "organic")
+        funnel.record_drops(self, drop)
 
     def retention(self) -> None:
         """Churn, repeat orders, and lost or churned customers coming back."""
         c = self.customers
-        seg_t = self.segments
-        day = self.day
-        bound = c._alarm_bound
         self.churned_today = 0
-        idx, u = c.due(day, Stage.CUSTOMER)
-        seg = c.segment_of(idx)
-        u = u * bound[Stage.CUSTOMER, seg]
-        care = care_factor(seg_t.care_effect[seg], c.account_care[idx])  # 1 without account care
-        p_churn = seg_t.churn_daily[seg] * c.churn_multiplier[idx] * care
-        churn = u < p_churn
-        order = ~churn & (u < p_churn + seg_t.repeat_daily[seg])
-        c.snooze(idx[~churn], day)
-        orders = idx[order]
+        churn, orders = funnel.stay_or_go(self)  # (the others snoozed)
         if orders.size:
             self.ledger.revenue_orders += float(c.price[orders].sum())
             self._orders_attributed += self._attributed(orders, c.price[orders].astype(float))[0]
-        if churn.any():
-            self._churn(idx[churn])
+        if churn.size:
+            self._churn(churn)
         if self.renewals is not None:
             self.renew()
-        idx, u = c.due(day, Stage.LOST, Stage.CHURNED)
-        seg = c.segment_of(idx)
-        back = u * bound[Stage.LOST, seg] < seg_t.winback_rate[seg]
-        c.snooze(idx[~back], day)
-        self.winbacks_today = int(back.sum())
-        c.move(idx[back], Stage.AWARE, day, "win_back")
+        back = funnel.come_back(self)  # (the others snoozed)
+        self.winbacks_today = int(back.size)
+        c.move(back, Stage.AWARE, self.day, "win_back")
 
     def renew(self) -> None:
         """Annual renewals due today: each customer churns, renews, or renews and expands."""
