@@ -20,7 +20,7 @@ from numba import njit
 from sim.engine.keyed import Kind, _uniform
 
 __all__ = [
-    "add_memory", "clock_table", "due", "due_into", "due_scan", "memory_now", "move", "segment_of", "snooze", "touch", "word_of_mouth_term",
+    "add_memory", "clock_table", "due", "due_into", "due_scan", "memory_now", "move", "reservation_now", "segment_of", "snooze", "touch", "word_of_mouth_term",
 ]
 
 _CUSTOMER = 6  # Stage.CUSTOMER
@@ -190,6 +190,14 @@ def _memory(c, day, memory, memory_day, decay, base):
 def memory_now(idx, day, memory, memory_day, decay, base, out):
     for i in range(idx.size):
         out[i] = _memory(idx[i], day, memory, memory_day, decay, base)
+
+
+@njit(cache=True)
+def reservation_now(idx, day, premium, reservation, memory, memory_day, decay, base, out):
+    """Reservation price of ``idx`` on ``day``: ``reservation * (1 + premium * memory)`` (float64)."""
+    for i in range(idx.size):
+        c = idx[i]
+        out[i] = np.float64(reservation[c]) * (1.0 + premium * _memory(c, day, memory, memory_day, decay, base))
 
 
 @njit(cache=True)

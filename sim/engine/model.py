@@ -193,8 +193,7 @@ class MarketModel(mesa.Model):
 
     def reservation_now(self, idx: np.ndarray, day: int) -> np.ndarray:
         """Reservation price today: brand trust raises it."""
-        premium = self.config.market.brand_price_premium
-        return self.customers.reservation[idx] * (1.0 + premium * self.customers.memory_now(idx, day))
+        return self.customers.reservation_now(idx, day, self.config.market.brand_price_premium)
 
     def marketing_reach(self) -> float:
         """Expected customers reached by at least one impression so far (Poisson exposure)."""
