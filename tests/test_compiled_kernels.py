@@ -41,3 +41,33 @@ def test_credit_totals_are_the_numpy_credit_sums_bit_for_bit(n_tp):
         got = np.zeros((3, len(Attribution), n_tp + 1))
         credit_totals(touches, first, last, idx, price, np.array([mask, ~mask, np.ones(size, bool)], dtype=float), got)
         assert got.tobytes() == want.tobytes()
+
+
+def test_renewal_draws_are_the_numpy_expressions_bit_for_bit():
+    from sim.engine.keyed import Keys, Kind
+    from sim.engine.renewals import _decide, renewal_churn_probability
+
+    rng = np.random.default_rng(7)
+    n, keys = 500, Keys(3, 1)
+    starts = np.array([0, 200, 450], dtype=np.int64)
+    yearly, effect = np.array([0.3, 0.1, 0.9]), np.array([0.0, 0.3, 0.5])
+    rate, size = np.array([0.0, 0.4, 1.0]), np.array([0.1, 0.25, 0.0])
+    moves = rng.integers(0, 40, n).astype(np.int32)
+    number = rng.integers(0, 5, n).astype(np.int32)
+    multiplier = rng.uniform(0.2, 3.0, n).astype(np.float32)  # (above 1: clipped at 1)
+    care = rng.choice([0.0, 0.5, 1.0], n).astype(np.float32)
+    price = rng.lognormal(9.0, 1.0, n).astype(np.float32)
+    idx = np.sort(rng.choice(n, 300, replace=False)).astype(np.int64)
+    churn, grow, grown = np.empty(300, bool), np.empty(300, bool), np.empty(300, np.float32)
+    _decide(idx, keys.root, moves, number, multiplier, care, price, starts, yearly, effect, rate, size, churn, grow, grown)
+
+    seg = np.searchsorted(starts, idx, side="right") - 1
+    occasion = 4 * (number[idx].astype(np.int64) + 1)
+    p = renewal_churn_probability(yearly[seg], multiplier[idx], effect[seg], care[idx])
+    want_churn = keys.uniform(Kind.RENEWAL, idx, moves[idx], occasion + 1) < p
+    want_grow = ~want_churn & (keys.uniform(Kind.RENEWAL, idx, moves[idx], occasion + 2) < rate[seg])
+    assert want_churn.any() and want_grow.any() and not want_churn.all()
+    np.testing.assert_array_equal(churn, want_churn)
+    np.testing.assert_array_equal(grow, want_grow)
+    want_price = (price[idx].astype(float) * (1.0 + size[seg])).astype(np.float32)
+    assert grown[grow].tobytes() == want_price[want_grow].tobytes()

@@ -18,7 +18,7 @@ from sim.engine.customers import STAGES, WON_BY, Customers, Stage
 from sim.engine.ledger import DayLedger
 from sim.engine.marketing import MarketingChannel
 from sim.engine.network import small_world
-from sim.engine.renewals import Renewals, care_factor
+from sim.engine.renewals import Renewals
 from sim.engine.sales import SalesTeam
 from sim.engine.segments import SegmentTable, segment_sizes, stream
 from sim.scenario.schema import NetworkKind, Scenario
