@@ -1,7 +1,7 @@
 """Small runs against large ones, and the fast engine against the reference, side by side.
 
     python benchmarks/small_runs.py                  # this tree
-    python benchmarks/small_runs.py --against main   # and a git revision, interleaved, side by side
+    python benchmarks/small_runs.py --against main   # and a git revision (or a directory), side by side
 
 Prints CPU seconds (``time.process_time``, each size in a fresh process after a warm-up run,
 the least of ``--repeat`` runs) and nanoseconds per customer-step for the baseline at 10k x
@@ -17,7 +17,7 @@ from the runs: the first 2,000 x 30 run in a new process with an empty cache (co
 the cache filled (load), and again in the same process (the run itself).
 
 ``--against REV`` exports that revision of the repository (``git archive``) to a temporary
-directory and runs the same measurements there, each case right after this tree's, so that
+directory (or takes REV as a directory holding such a copy) and runs the same measurements there, each case right after this tree's, so that
 a loaded machine slows both alike. The reference engine is timed in this tree only.
 """
 
@@ -105,7 +105,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         trees = {"now": ROOT}
         if args.against:
-            trees = {args.against: export(args.against, Path(scratch)), "now": ROOT}
+            tree = Path(args.against) if Path(args.against).is_dir() else export(args.against, Path(scratch))
+            trees = {args.against: tree, "now": ROOT}
         cases = ((10_000, 730, "fast", args.repeat), (1_000_000, 365, "fast", 1), (10_000, 365, "fast", args.repeat))
         figures: dict[str, list[dict]] = {name: [] for name in trees}
         header = "".join(f"{name:>34}" for name in trees)
