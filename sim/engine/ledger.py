@@ -137,37 +137,22 @@ class DayLedger:
             sales_sdrs=None if self.sales_sdrs is None else 0.0,
         )
 
-    def clear(self) -> None:
-        """Empty this day in place: what :meth:`fresh` gives, without a new object each day."""
-        self.channel_spend = {}
-        self.marketing_team_cost = self.sales_salaries = self.sales_commissions = 0.0
-        self.revenue_subscription = self.revenue_orders = 0.0
-        if self.sales_overhead is not None:
-            self.sales_overhead = 0.0
-        if self.sales_managers is not None:
-            self.sales_managers = 0.0
-
     def row(self) -> dict[str, float]:
         """The day's columns: spend per channel, then :data:`LEDGER_COLUMNS` (with the optional
         lines this scenario has just before ``sales_cost``), then ``contribution``."""
         out = {_spend_column(name): value for name, value in self.channel_spend.items()}
-        marketing, sales, revenue = self.marketing_cost, self.sales_cost, self.revenue  # (each property once)
-        gross_profit = revenue * self.gross_margin
-        # (LEDGER_COLUMNS in order, written out: a loop of getattr costs more than the rest of the row)
-        out["marketing_team_cost"] = float(self.marketing_team_cost)
-        out["marketing_cost"] = float(marketing)
-        out["sales_salaries"] = float(self.sales_salaries)
-        out["sales_commissions"] = float(self.sales_commissions)
-        if self.sales_overhead is not None:
-            out["sales_overhead"] = float(self.sales_overhead)
-        if self.sales_managers is not None:
-            out["sales_managers"] = float(self.sales_managers)
-        out["sales_cost"] = float(sales)
-        out["revenue_subscription"] = float(self.revenue_subscription)
-        out["revenue_orders"] = float(self.revenue_orders)
-        out["revenue"] = float(revenue)
-        out["gross_profit"] = float(gross_profit)
-        out["contribution"] = gross_profit - marketing - sales
+        revenue = self.revenue
+        totals = {"marketing_cost": self.marketing_cost, "sales_cost": self.sales_cost, "revenue": revenue,
+                  "gross_profit": revenue * self.gross_margin}  # (each property once)
+        for column in LEDGER_COLUMNS:
+            if column == "sales_cost":
+                for optional in OPTIONAL_SALES_COLUMNS:
+                    line = getattr(self, optional)
+                    if line is not None:
+                        out[optional] = float(line)
+            value = totals.get(column)
+            out[column] = float(getattr(self, column) if value is None else value)
+        out["contribution"] = totals["gross_profit"] - totals["marketing_cost"] - totals["sales_cost"]
         return out
 
 

@@ -353,7 +353,7 @@ class MarketModel(mesa.Model):
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
         """One day: marketing reaches customers, word spreads, the funnel moves, sales works, customers stay or go."""
-        self.ledger.clear()
+        self.ledger = self.ledger.fresh()  # (what DayLedger.for_scenario gives)
         self._orders_attributed.fill(0.0)
         self.sales.reset_counters()
         for channel in self.channels:
