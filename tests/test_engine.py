@@ -28,6 +28,17 @@ def test_stage_counts_match_the_arrays_at_the_end(small_baseline):
     assert recount.tolist() == model.customers.counts.tolist()
 
 
+def test_run_and_mesa_step_give_the_same_days_and_clock(small_baseline):
+    """``run()`` calls the day's schedule directly; stepping through Mesa gives the same rows and clock."""
+    short = small_baseline.with_overrides({"market.population": 1000, "time.horizon_days": 40})
+    ran, stepped = MarketModel(short, seed=5), MarketModel(short, seed=5)
+    ran.run()
+    while stepped.running:
+        stepped.step()
+    assert (ran.steps, ran.time, ran.day) == (stepped.steps, stepped.time, stepped.day) == (40, 40.0, 40)
+    assert ran.datacollector.rows == stepped.datacollector.rows
+
+
 def test_ledger_is_never_negative_and_totals_are_sums_of_parts(result, small_baseline):
     ts = result.timeseries
     assert (ts[list(LEDGER_COLUMNS)] >= 0).all().all()

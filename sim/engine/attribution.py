@@ -11,8 +11,9 @@ from __future__ import annotations
 import enum
 
 import numpy as np
+from numba import njit
 
-__all__ = ["Attribution", "attribution_shares"]
+__all__ = ["Attribution", "attribution_shares", "credit_totals"]
 
 
 class Attribution(str, enum.Enum):
@@ -63,3 +64,66 @@ def attribution_shares(
             block[r, last[many]] += 0.4
             shares[many, :n_tp] = block
     return shares
+
+
+@njit(cache=True)
+def credit_totals(touches, first_touch, last_touch, idx, price, weights, out):
+    """Attributed value of the customers ``idx`` summed over them, compiled: ``out[w, m, t]`` is
+    ``(attribution_shares(touches[:, idx], first, last, METHODS[m]) * price[:, None] * weights[w][:, None]).sum(axis=0)[t]``.
+
+    ``touches`` is the population's (touch points, customers) array, ``first_touch`` and
+    ``last_touch`` its first and last touch points, ``weights`` one row of per-customer factors
+    (1 or 0) per sum wanted; methods in :class:`Attribution` order. The arithmetic is the
+    numpy expressions' own, step for step (touch counts are whole numbers, so their totals are
+    exact; the sum over customers runs in their order, as numpy's reduction over that axis).
+    """
+    n_tp = touches.shape[0]
+    width = n_tp + 1
+    share = np.zeros((4, width))
+    middle = np.empty(n_tp)
+    for k in range(idx.size):
+        c = idx[k]
+        share[:] = 0.0
+        total = 0.0
+        for i in range(n_tp):
+            total += np.float64(touches[i, c])
+        if total == 0.0:
+            for m in range(4):
+                share[m, n_tp] = 1.0
+        else:
+            first, last = np.int64(first_touch[c]), np.int64(last_touch[c])
+            first_col = first if first >= 0 else first + width  # (numpy's negative indices)
+            last_col = last if last >= 0 else last + width
+            share[0, first_col] = 1.0
+            share[1, last_col] = 1.0
+            for i in range(n_tp):
+                share[2, i] = np.float64(touches[i, c]) / total
+            if total == 1.0:
+                share[3, first_col] = 1.0
+            elif total == 2.0:
+                share[3, first_col] += 0.5
+                share[3, last_col] += 0.5
+            else:
+                first_mid = first if first >= 0 else first + n_tp
+                last_mid = last if last >= 0 else last + n_tp
+                for i in range(n_tp):
+                    middle[i] = np.float64(touches[i, c])
+                middle[first_mid] -= 1.0
+                middle[last_mid] -= 1.0
+                middle_total = total - 2.0
+                for i in range(n_tp):
+                    middle[i] = 0.2 * middle[i] / middle_total
+                middle[first_mid] += 0.4
+                middle[last_mid] += 0.4
+                for i in range(n_tp):
+                    share[3, i] = middle[i]
+        p = price[k]
+        for w in range(weights.shape[0]):
+            factor = weights[w, k]
+            for m in range(4):
+                for t in range(width):
+                    value = share[m, t] * p * factor
+                    if k == 0:
+                        out[w, m, t] = value
+                    else:
+                        out[w, m, t] += value

@@ -174,6 +174,13 @@ class Customers:
         _k.memory_now(idx, day, self.memory, self.memory_day, self.decay(day), self._decay_per_day, out)
         return out
 
+    def reservation_now(self, idx: np.ndarray, day: int, premium: float) -> np.ndarray:
+        """Reservation price of ``idx`` today: brand trust (memory) raises it by up to ``premium``."""
+        out = np.empty(idx.size)
+        _k.reservation_now(idx, day, float(premium), self.reservation, self.memory, self.memory_day, self.decay(day),
+                           self._decay_per_day, out)
+        return out
+
     def add_memory(self, idx: np.ndarray, effect: np.ndarray | float, day: int) -> None:
         """``m <- 1 - (1 - m)(1 - effect)`` for unique ``idx``."""
         if isinstance(effect, (float, int, np.floating)):

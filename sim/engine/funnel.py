@@ -1,10 +1,18 @@
-"""The funnel's organic checks, compiled: word of mouth, interest and forgetting, leads and lost interest.
+"""The organic checks at each customer's alarm clock, compiled: word of mouth, interest and
+forgetting, leads and lost interest, churn and repeat orders, win-back.
 
-Each function takes the customers due today (:meth:`Customers.due_today`), keeps those in
-the phase's stage whose alarm still rings, decides each one's move with the keyed uniform of
-its check (thinning: ``u * bound < p``, as :meth:`MarketModel._alarm_bounds` explains),
-re-arms those who stay (snooze) and returns those who move, for the model to move them. The
+Each phase is one call. It takes the customers due today (:meth:`Customers.due_today`), keeps
+those in the phase's stage whose alarm still rings, decides each one's move with the keyed
+uniform of its check (thinning: ``u * bound < p``, as :meth:`MarketModel._alarm_bounds`
+explains), re-arms those who stay (snooze), and makes the moves that need nothing else (a
+stage change, brand memory); it returns the customers who moved, and those the model still
+has to handle (new leads for sales, churn and orders for the books, who comes back). The
 arithmetic is the numpy expressions' own, dtype for dtype (see :mod:`sim.engine.kernels`).
+
+A day of a small market checks a few dozen customers, so what a phase costs is its number of
+calls from Python: hence one per phase, with the moves inside. Moves of different customers
+commute, so making them inside the call before the model's own (sales' leads) changes
+nothing; journeys, when recorded, get their rows afterwards in the order of the phase's moves.
 """
 
 from __future__ import annotations
@@ -15,38 +23,51 @@ import numpy as np
 from numba import njit
 
 from sim.engine.customers import Stage
-from sim.engine.kernels import _arm_one, _memory, _segment, due, word_of_mouth_term
+from sim.engine.kernels import _arm_one, _memory, _segment, add_memory, due, move, word_of_mouth_term
 from sim.scenario.schema import NetworkKind
 
 if TYPE_CHECKING:
     from sim.engine.model import MarketModel
 
-__all__ = ["hear", "interest", "lead_or_drop", "word_of_mouth_args"]
+__all__ = ["hear", "progress", "come_back", "stay_or_go", "word_of_mouth_args"]
 
 _AWARE_ROW, _CONSIDERING_ROW = int(Stage.AWARE), int(Stage.CONSIDERING)  # rows of the alarm bounds
+_CUSTOMER_ROW, _LOST_ROW = int(Stage.CUSTOMER), int(Stage.LOST)
 _UNAWARE, _AWARE, _CONSIDERING = 1 << int(Stage.UNAWARE), 1 << _AWARE_ROW, 1 << _CONSIDERING_ROW  # due masks
+_CUSTOMER, _GONE = 1 << _CUSTOMER_ROW, (1 << _LOST_ROW) | (1 << int(Stage.CHURNED))
+_TO_UNAWARE, _TO_AWARE, _TO_CONSIDERING = int(Stage.UNAWARE), _AWARE_ROW, _CONSIDERING_ROW
 
 
 def word_of_mouth_args(model: "MarketModel") -> tuple:
     """What :func:`sim.engine.kernels.word_of_mouth_term` needs to read the share of a customer's neighbours who
-    are customers: mode (0 none, 1 well mixed, 2 network), the well-mixed share, degrees, customer neighbours."""
+    are customers, after the neighbour counts of :meth:`Customers.state_arrays`: mode (0 none, 1 well mixed,
+    2 network), the well-mixed share, degrees."""
     c = model.customers
     kind = model.config.market.word_of_mouth.network
     if kind is NetworkKind.MIXED:
-        return 1, c.counts[Stage.CUSTOMER] / c.n, _NO_DEGREE, _NO_NEIGHBOURS
+        return 1, c.counts[Stage.CUSTOMER] / c.n, _NO_DEGREE
     if kind is NetworkKind.NONE or model._degree is None:
-        return 0, 0.0, _NO_DEGREE, _NO_NEIGHBOURS
-    return 2, 0.0, model._degree, c.customer_neighbours
+        return 0, 0.0, _NO_DEGREE
+    return 2, 0.0, model._degree
 
 
-def _state(model: "MarketModel") -> tuple:
+def _memory_args(model: "MarketModel", day: int) -> tuple:
     c = model.customers
-    return (c.alarm, c.stage, c.moves, c.stage_day, *c.clock()[:4])
+    return c.memory, c.memory_day, c.decay(day), c._decay_per_day
 
 
+def _record(model: "MarketModel", idx: np.ndarray, old: Stage, to: Stage, cause: str) -> None:
+    """Journey rows of moves a compiled phase made (when journeys are recorded)."""
+    trace = model.customers.trace
+    if trace is not None and idx.size:
+        trace.stage_change(idx, np.full(idx.size, old), to, model.day, cause)
+
+
+# ---------------------------------------------------------------------------- word of mouth
 @njit(cache=True)
-def _hear(candidates, day, rate, mode, mixed, degree, neighbours, alarm, stage, moves, stage_day,
-          root, segment_start, clocks, horizon, out):
+def _hear(candidates, day, rate, brand_effect, mode, mixed, degree, memory, memory_day, decay, base,
+          stage, stage_day, moves, counts, indptr, indices, neighbours, has_network, armed, root, segment_start,
+          clocks, horizon, alarm, out):
     idx, u = due(candidates, day, _UNAWARE, alarm, stage, moves, stage_day, root)
     k = 0
     for i in range(idx.size):
@@ -56,22 +77,35 @@ def _hear(candidates, day, rate, mode, mixed, degree, neighbours, alarm, stage, 
             k += 1
         else:
             _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, clocks, horizon, alarm)
+    heard = out[:k]
+    move(heard, _TO_AWARE, day, stage, stage_day, moves, counts, indptr, indices, neighbours, has_network, armed,
+         root, segment_start, clocks, horizon, alarm)
+    add_memory(heard, brand_effect, day, memory, memory_day, decay, base)
     return k
 
 
-def hear(model: "MarketModel", rate: float) -> np.ndarray:
-    """Unaware customers due today who hear of the brand from neighbours (the others snoozed)."""
+def hear(model: "MarketModel", rate: float, brand_effect: float) -> np.ndarray:
+    """Unaware customers due today who hear of the brand from neighbours: made aware, with
+    ``brand_effect`` of brand memory (the others snoozed)."""
     c, day = model.customers, model.day
     candidates = c.due_today(day)
     out = np.empty(candidates.size, dtype=np.int64)
-    return out[:_hear(candidates, day, rate, *word_of_mouth_args(model), *_state(model), out)]
+    heard = out[:_hear(candidates, day, rate, brand_effect, *word_of_mouth_args(model), *_memory_args(model, day),
+                       *c.state_arrays(), out)]
+    _record(model, heard, Stage.UNAWARE, Stage.AWARE, "word_of_mouth")
+    return heard
 
 
+# ---------------------------------------------------------------------------- interest, leads
 @njit(cache=True)
-def _interest(candidates, day, consider_rate, forget_rate, wom_rate, mode, mixed, degree, neighbours,
-              memory, memory_day, decay, base, alarm, stage, moves, stage_day, root, segment_start, clocks, horizon, out):
+def _progress(candidates, day, consider_rate, forget_rate, wom_rate, lead_rate, lose_interest_rate, mode, mixed,
+              degree, memory, memory_day, decay, base, stage, stage_day, moves, counts, indptr, indices, neighbours,
+              has_network, armed, root, segment_start, clocks, horizon, alarm, out):
+    """Aware customers start considering or forget (moved), then considering ones become leads
+    (returned) or lose interest (moved): ``out`` rows consider, forget, lead, drop."""
+    state = (stage, stage_day, moves, counts, indptr, indices, neighbours, has_network, armed, root, segment_start,
+             clocks, horizon, alarm)
     idx, u = due(candidates, day, _AWARE, alarm, stage, moves, stage_day, root)
-    half = candidates.size
     n_consider = n_forget = 0
     for i in range(idx.size):
         c = idx[i]
@@ -81,32 +115,16 @@ def _interest(candidates, day, consider_rate, forget_rate, wom_rate, mode, mixed
         p_consider = consider_rate[s] * m + word_of_mouth_term(c, wom_rate, mode, mixed, degree, neighbours)
         p_forget = forget_rate[s] * (1.0 - m)
         if x < p_consider:
-            out[n_consider] = c
+            out[0, n_consider] = c
             n_consider += 1
         elif x < p_consider + p_forget:
-            out[half + n_forget] = c
+            out[1, n_forget] = c
             n_forget += 1
         else:
             _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, clocks, horizon, alarm)
-    return n_consider, n_forget
-
-
-def interest(model: "MarketModel") -> tuple[np.ndarray, np.ndarray]:
-    """Aware customers due today who start considering, and those who forget (the others snoozed)."""
-    c, day, seg = model.customers, model.day, model.segments
-    candidates = c.due_today(day)
-    out = np.empty(2 * candidates.size, dtype=np.int64)
-    n1, n2 = _interest(candidates, day, seg.consider_rate, seg.forget_rate,
-                       model.config.market.word_of_mouth.consider_rate, *word_of_mouth_args(model),
-                       c.memory, c.memory_day, c.decay(day), c._decay_per_day, *_state(model), out)
-    return out[:n1], out[candidates.size : candidates.size + n2]
-
-
-@njit(cache=True)
-def _lead_or_drop(candidates, day, lead_rate, lose_interest_rate, memory, memory_day, decay, base,
-                  alarm, stage, moves, stage_day, root, segment_start, clocks, horizon, out):
+    move(out[0, :n_consider], _TO_CONSIDERING, day, *state)
+    move(out[1, :n_forget], _TO_UNAWARE, day, *state)
     idx, u = due(candidates, day, _CONSIDERING, alarm, stage, moves, stage_day, root)
-    half = candidates.size
     n_lead = n_drop = 0
     for i in range(idx.size):
         c = idx[i]
@@ -114,25 +132,99 @@ def _lead_or_drop(candidates, day, lead_rate, lose_interest_rate, memory, memory
         x = u[i] * clocks[0, _CONSIDERING_ROW, s]
         p_lead = lead_rate[s] * _memory(c, day, memory, memory_day, decay, base)
         if x < p_lead:
-            out[n_lead] = c
+            out[2, n_lead] = c
             n_lead += 1
         elif x < p_lead + lose_interest_rate[s]:
-            out[half + n_drop] = c
+            out[3, n_drop] = c
             n_drop += 1
         else:
             _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, clocks, horizon, alarm)
-    return n_lead, n_drop
+    move(out[3, :n_drop], _TO_AWARE, day, *state)
+    return n_consider, n_forget, n_lead, n_drop
 
 
-def lead_or_drop(model: "MarketModel") -> tuple[np.ndarray, np.ndarray]:
-    """Considering customers due today who become inbound leads, and those who lose interest (the others snoozed)."""
+def progress(model: "MarketModel") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The aware customers due today who start considering and those who forget, then the
+    considering ones who become inbound leads and those who lose interest. All but the leads
+    are moved (and the others snoozed); the leads are for sales to queue, and journeys get the
+    lost-interest rows after the leads' (see :func:`record_drops`)."""
     c, day, seg = model.customers, model.day, model.segments
     candidates = c.due_today(day)
-    out = np.empty(2 * candidates.size, dtype=np.int64)
-    n1, n2 = _lead_or_drop(candidates, day, seg.lead_rate, seg.lose_interest_rate,
-                           c.memory, c.memory_day, c.decay(day), c._decay_per_day, *_state(model), out)
-    return out[:n1], out[candidates.size : candidates.size + n2]
+    out = np.empty((4, candidates.size), dtype=np.int64)
+    n = _progress(candidates, day, seg.consider_rate, seg.forget_rate, model.config.market.word_of_mouth.consider_rate,
+                  seg.lead_rate, seg.lose_interest_rate, *word_of_mouth_args(model), *_memory_args(model, day),
+                  *c.state_arrays(), out)
+    consider, forget, lead, drop = (out[row, : n[row]] for row in range(4))
+    _record(model, consider, Stage.AWARE, Stage.CONSIDERING, "interest")
+    _record(model, forget, Stage.AWARE, Stage.UNAWARE, "forgot")
+    return consider, forget, lead, drop
+
+
+def record_drops(model: "MarketModel", drop: np.ndarray) -> None:
+    """Journey rows of the customers :func:`progress` moved back to aware (after the new leads')."""
+    _record(model, drop, Stage.CONSIDERING, Stage.AWARE, "lost_interest")
+
+
+# ---------------------------------------------------------------------------- retention
+@njit(cache=True)
+def _stay_or_go(candidates, day, churn_daily, repeat_daily, care_effect, churn_multiplier, account_care,
+                alarm, stage, moves, stage_day, root, segment_start, clocks, horizon, out):
+    idx, u = due(candidates, day, _CUSTOMER, alarm, stage, moves, stage_day, root)
+    n_churn = n_order = 0
+    for i in range(idx.size):
+        c = idx[i]
+        s = _segment(c, segment_start)
+        x = u[i] * clocks[0, _CUSTOMER_ROW, s]
+        care = 1.0 - care_effect[s] * np.float64(account_care[c])  # (renewals.care_factor)
+        p_churn = churn_daily[s] * np.float64(churn_multiplier[c]) * care
+        if x < p_churn:
+            out[0, n_churn] = c
+            n_churn += 1
+            continue
+        if x < p_churn + repeat_daily[s]:
+            out[1, n_order] = c
+            n_order += 1
+        _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, clocks, horizon, alarm)
+    return n_churn, n_order
+
+
+def stay_or_go(model: "MarketModel") -> tuple[np.ndarray, np.ndarray]:
+    """Customers due today who churn, and those who stay and place a repeat order (the stayers
+    snoozed; the model books both)."""
+    c, day, seg = model.customers, model.day, model.segments
+    candidates = c.due_today(day)
+    out = np.empty((2, candidates.size), dtype=np.int64)
+    n_churn, n_order = _stay_or_go(candidates, day, seg.churn_daily, seg.repeat_daily, seg.care_effect,
+                                   c.churn_multiplier, c.account_care, *_check_args(c), out)
+    return out[0, :n_churn], out[1, :n_order]
+
+
+@njit(cache=True)
+def _come_back(candidates, day, winback_rate, alarm, stage, moves, stage_day, root, segment_start, clocks, horizon,
+               out):
+    idx, u = due(candidates, day, _GONE, alarm, stage, moves, stage_day, root)
+    k = 0
+    for i in range(idx.size):
+        c = idx[i]
+        s = _segment(c, segment_start)
+        if u[i] * clocks[0, _LOST_ROW, s] < winback_rate[s]:
+            out[k] = c
+            k += 1
+        else:
+            _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, clocks, horizon, alarm)
+    return k
+
+
+def come_back(model: "MarketModel") -> np.ndarray:
+    """Lost or churned customers due today who come back (for the model to move; the others snoozed)."""
+    c, day = model.customers, model.day
+    candidates = c.due_today(day)
+    out = np.empty(candidates.size, dtype=np.int64)
+    return out[:_come_back(candidates, day, model.segments.winback_rate, *_check_args(c), out)]
+
+
+def _check_args(c) -> tuple:
+    return (c.alarm, c.stage, c.moves, c.stage_day, *c.clock()[:4])
 
 
 _NO_DEGREE = np.empty(0, dtype=np.float32)
-_NO_NEIGHBOURS = np.empty(0, dtype=np.uint16)

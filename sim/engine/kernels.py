@@ -20,7 +20,7 @@ from numba import njit
 from sim.engine.keyed import Kind, _uniform
 
 __all__ = [
-    "add_memory", "clock_table", "due", "due_into", "due_scan", "memory_now", "move", "segment_of", "snooze", "touch", "word_of_mouth_term",
+    "add_memory", "clock_table", "due", "due_into", "due_scan", "memory_now", "move", "reservation_now", "segment_of", "snooze", "touch", "word_of_mouth_term",
 ]
 
 _CUSTOMER = 6  # Stage.CUSTOMER
@@ -120,18 +120,22 @@ def snooze(idx, day, stage_day, moves, stage, root, segment_start, clocks, horiz
 
 @njit(cache=True)
 def due_scan(alarm, day):
-    """``flatnonzero((alarm >= 0) & (alarm <= day))`` (as unsigned, -1 is above every day)."""
+    """``flatnonzero((alarm >= 0) & (alarm <= day))`` (as unsigned, -1 is above every day).
+
+    Without a branch per customer (each index is written, the count moves on when it is due):
+    which customers are due is random, so a branch would be mispredicted half the time.
+    """
+    due = alarm.view(np.uint32)
     today = np.uint32(day)
     count = 0
-    for c in range(alarm.size):
-        count += np.uint32(alarm[c]) <= today
-    out = np.empty(count, dtype=np.int64)
+    for c in range(due.size):
+        count += np.int64(due[c] <= today)
+    out = np.empty(count + 1, dtype=np.int64)  # (+1: the slot the indices after the last due one land in)
     k = 0
-    for c in range(alarm.size):
-        if np.uint32(alarm[c]) <= today:
-            out[k] = c
-            k += 1
-    return out
+    for c in range(due.size):
+        out[k] = c
+        k += np.int64(due[c] <= today)
+    return out[:count]
 
 
 @njit(cache=True)
@@ -190,6 +194,14 @@ def _memory(c, day, memory, memory_day, decay, base):
 def memory_now(idx, day, memory, memory_day, decay, base, out):
     for i in range(idx.size):
         out[i] = _memory(idx[i], day, memory, memory_day, decay, base)
+
+
+@njit(cache=True)
+def reservation_now(idx, day, premium, reservation, memory, memory_day, decay, base, out):
+    """Reservation price of ``idx`` on ``day``: ``reservation * (1 + premium * memory)`` (float64)."""
+    for i in range(idx.size):
+        c = idx[i]
+        out[i] = np.float64(reservation[c]) * (1.0 + premium * _memory(c, day, memory, memory_day, decay, base))
 
 
 @njit(cache=True)

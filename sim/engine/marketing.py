@@ -151,16 +151,15 @@ class MarketingChannel(mesa.Agent):
     def _expose(self, per_capita: float, day: int) -> None:
         """:meth:`_exposure`, :meth:`_notice` and :meth:`_click` in one compiled call (the leads go to sales)."""
         c, cfg = self.model.customers, self.config
-        self.noticed, self.clicks, moving, n_leads = _exposure_effects(
+        self.noticed, self.clicks, leads = _exposure_effects(
             day, per_capita, self.cumulative_per_capita, self.target_segments, self._block_key, cfg.brand_effect,
             cfg.ctr, self._target_starts, self._target_sizes, self.index, cfg.memory_gain, cfg.click_to_lead,
             c.memory, c.memory_day, c.decay(day), c._decay_per_day, c.touches, c.first_touch, c.last_touch,
             *c.state_arrays(),
         )
-        if self.clicks:
-            self.leads = n_leads
-            self.model.sales.add_leads(moving[:n_leads], day, self.name)
-            c.move(moving[n_leads:], Stage.CONSIDERING, day, self.name)
+        if leads.size:
+            self.leads = leads.size
+            self.model.sales.add_leads(leads, day, self.name)
 
     def _notice(self, idx: np.ndarray, day: int) -> None:
         """Customers who notice at least one impression today: a touch, brand memory, awareness."""
@@ -256,9 +255,8 @@ def _exposure_effects(day, per_capita, cumulative, targets, block_key, brand_eff
     """The day's exposure and its effects but the leads' (:meth:`MarketingChannel._notice`, ``_click``),
     after adding ``per_capita`` to the targets' ``cumulative`` impressions per customer.
 
-    Returns how many customers noticed and how many clicked, the new leads followed by the
-    aware clickers who start considering (for the caller to hand to sales and to move after
-    them), and how many leads.
+    Returns how many customers noticed and how many clicked, and the new leads (for the caller
+    to hand to sales); the aware clickers who do not become leads start considering here.
     """
     added = np.empty(targets.size)  # (gathered before written, as numpy's cumulative[targets] += per_capita)
     for i in range(targets.size):
@@ -289,20 +287,22 @@ def _exposure_effects(day, per_capita, cumulative, targets, block_key, brand_eff
             converts[clicks] = _uniform(root, _CLICK_LEAD, c, np.int64(moves[c]), day * 64 + touchpoint) < click_to_lead
             aware[clicks] = stage[c] == _AWARE
             clicks += 1
-    moving = np.empty(clicks, dtype=np.int64)  # the leads, then the aware who start considering
-    n_leads = n_moving = 0
+    leads = np.empty(clicks, dtype=np.int64)
+    starts = np.empty(clicks, dtype=np.int64)  # aware clickers who are not leads start considering
+    n_leads = n_starts = 0
     if clicks:
         _k.touch(clickers[:clicks], touchpoint, stage, touches, first_touch, last_touch)
         for i in range(clicks):
             if converts[i]:
-                moving[n_moving] = clickers[i]
-                n_moving += 1
-        n_leads = n_moving
-        for i in range(clicks):
-            if not converts[i] and aware[i]:
-                moving[n_moving] = clickers[i]
-                n_moving += 1
-    return noticed.size, clicks, moving[:n_moving], n_leads
+                leads[n_leads] = clickers[i]
+                n_leads += 1
+            elif aware[i]:
+                starts[n_starts] = clickers[i]
+                n_starts += 1
+        # (before sales moves the leads: moves of different customers commute)
+        _k.move(starts[:n_starts], _CONSIDERING, day, stage, stage_day, moves, counts, indptr, indices, neighbours,
+                has_network, armed, root, segment_start, clocks, horizon, alarm)
+    return noticed.size, clicks, leads[:n_leads]
 
 
 _UNAWARE, _AWARE, _CONSIDERING = int(Stage.UNAWARE), int(Stage.AWARE), int(Stage.CONSIDERING)

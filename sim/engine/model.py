@@ -12,13 +12,13 @@ import mesa
 import numpy as np
 
 from sim.engine import funnel
-from sim.engine.attribution import Attribution, attribution_shares
+from sim.engine.attribution import Attribution, credit_totals
 from sim.engine.collector import RowCollector
 from sim.engine.customers import STAGES, WON_BY, Customers, Stage
 from sim.engine.ledger import DayLedger
 from sim.engine.marketing import MarketingChannel
 from sim.engine.network import small_world
-from sim.engine.renewals import Renewals, care_factor
+from sim.engine.renewals import Renewals
 from sim.engine.sales import SalesTeam
 from sim.engine.segments import SegmentTable, segment_sizes, stream
 from sim.scenario.schema import NetworkKind, Scenario
@@ -68,6 +68,8 @@ class MarketModel(mesa.Model):
         # Ledger state and per-day counters.
         self.annual_recurring_revenue = 0.0
         self.ledger = DayLedger.for_scenario(scenario)
+        self._months = [self._month_of(day) for day in range(self.horizon)]  # (month_of is read daily)
+        self._team_cost = self._team_cost_per_day()
         n_tp = self.customers.n_touchpoints + 1  # + organic
         self.touchpoints = (*scenario.channels, "sales", "organic")
         self._arr_attributed = np.zeros((len(METHODS), n_tp))
@@ -165,17 +167,33 @@ class MarketModel(mesa.Model):
 
     # ------------------------------------------------------------------ helpers
     def month_of(self, day: int) -> int:
+        """Months since the start month on ``day`` (0 in the first calendar month)."""
+        return self._months[day] if 0 <= day < self.horizon else self._month_of(day)
+
+    def _month_of(self, day: int) -> int:
         start = self.config.time.start_date
         date = start + dt.timedelta(days=day)
         return (date.year - start.year) * 12 + date.month - start.month
+
+    def _team_cost_per_day(self) -> list[float]:
+        """The marketing team's cost on each day: its monthly cost over the days of that month
+        (0 from ``marketing.end_month`` on)."""
+        import calendar
+
+        marketing = self.config.marketing
+        out = []
+        for day in range(self.horizon):
+            date = self.date_of(day)
+            ended = marketing.end_month is not None and self.month_of(day) >= marketing.end_month
+            out.append(0.0 if ended else marketing.team_monthly_cost_usd / calendar.monthrange(date.year, date.month)[1])
+        return out
 
     def date_of(self, day: int) -> dt.date:
         return self.config.time.start_date + dt.timedelta(days=day)
 
     def reservation_now(self, idx: np.ndarray, day: int) -> np.ndarray:
         """Reservation price today: brand trust raises it."""
-        premium = self.config.market.brand_price_premium
-        return self.customers.reservation[idx] * (1.0 + premium * self.customers.memory_now(idx, day))
+        return self.customers.reservation_now(idx, day, self.config.market.brand_price_premium)
 
     def marketing_reach(self) -> float:
         """Expected customers reached by at least one impression so far (Poisson exposure)."""
@@ -216,9 +234,9 @@ class MarketModel(mesa.Model):
         subscription = self.segments.subscription[seg]
         self.annual_recurring_revenue += float(price[subscription].sum())
         self.ledger.revenue_orders += float(price[~subscription].sum())
-        credit = self._credit(idx, price)
-        self._arr_attributed += (credit * subscription[None, :, None]).sum(axis=1)
-        self._orders_attributed += (credit * ~subscription[None, :, None]).sum(axis=1)
+        arr_credit, orders_credit = self._attributed(idx, price, subscription, ~subscription)
+        self._arr_attributed += arr_credit
+        self._orders_attributed += orders_credit
         if self.renewals is not None:
             annual = self.segments.annual[seg]
             self.renewals.start(idx[annual], day, customers.moves, initial=how == "initial")
@@ -249,13 +267,15 @@ class MarketModel(mesa.Model):
             }
         )
 
-    def _credit(self, idx: np.ndarray, price: np.ndarray) -> np.ndarray:
-        """Attributed value per method, customer and touch point: shape (methods, k, tp)."""
+    def _attributed(self, idx: np.ndarray, price: np.ndarray, *masks: np.ndarray) -> np.ndarray:
+        """Value ``price`` of customers ``idx`` attributed per method and touch point, summed over
+        them: shape (1, methods, touch points), or one such sum per boolean mask over ``idx``
+        (:func:`sim.engine.attribution.credit_totals`)."""
         c = self.customers
-        touches = c.touches[:, idx]
-        out = np.empty((len(METHODS), idx.size, c.n_touchpoints + 1))
-        for m, method in enumerate(METHODS):
-            out[m] = attribution_shares(touches, c.first_touch[idx], c.last_touch[idx], method) * price[:, None]
+        weights = np.array(masks, dtype=np.float64) if masks else np.ones((1, idx.size))
+        out = np.zeros((weights.shape[0], len(METHODS), c.n_touchpoints + 1))
+        credit_totals(c.touches, c.first_touch, c.last_touch, np.asarray(idx, dtype=np.int64),
+                      np.asarray(price, dtype=np.float64), weights, out)
         return out
 
     # ------------------------------------------------------------------ phases
@@ -264,52 +284,31 @@ class MarketModel(mesa.Model):
         wom = self.config.market.word_of_mouth
         if wom.network is NetworkKind.NONE or wom.awareness_rate == 0:
             return
-        hears = funnel.hear(self, wom.awareness_rate)  # (due today; the others snoozed)
-        self.customers.move(hears, Stage.AWARE, self.day, "word_of_mouth")
-        self.customers.add_memory(hears, wom.brand_effect, self.day)
+        funnel.hear(self, wom.awareness_rate, wom.brand_effect)  # (made aware; the others snoozed)
 
     def progression(self) -> None:
-        """Organic moves through the funnel, and forgetting (at each customer's alarm clock)."""
-        c = self.customers
-        day = self.day
-        # aware -> considering (brand memory, word of mouth) or -> unaware (forgetting)
-        consider, forget = funnel.interest(self)
-        c.move(consider, Stage.CONSIDERING, day, "interest")
-        c.move(forget, Stage.UNAWARE, day, "forgot")
-        # considering -> lead (inbound, organic) or -> aware (lost interest)
-        lead, drop = funnel.lead_or_drop(self)
-        self.sales.add_leads(lead, day, "organic")
-        c.move(drop, Stage.AWARE, day, "lost_interest")
+        """Organic moves through the funnel, and forgetting (at each customer's alarm clock):
+        aware -> considering (brand memory, word of mouth) or -> unaware (forgetting), then
+        considering -> lead (inbound, organic) or -> aware (lost interest)."""
+        consider, forget, lead, drop = funnel.progress(self)  # (all but the leads moved)
+        self.sales.add_leads(lead, self.day, "organic")
+        funnel.record_drops(self, drop)
 
     def retention(self) -> None:
         """Churn, repeat orders, and lost or churned customers coming back."""
         c = self.customers
-        seg_t = self.segments
-        day = self.day
-        bound = c._alarm_bound
         self.churned_today = 0
-        idx, u = c.due(day, Stage.CUSTOMER)
-        seg = c.segment_of(idx)
-        u = u * bound[Stage.CUSTOMER, seg]
-        care = care_factor(seg_t.care_effect[seg], c.account_care[idx])  # 1 without account care
-        p_churn = seg_t.churn_daily[seg] * c.churn_multiplier[idx] * care
-        churn = u < p_churn
-        order = ~churn & (u < p_churn + seg_t.repeat_daily[seg])
-        c.snooze(idx[~churn], day)
-        orders = idx[order]
+        churn, orders = funnel.stay_or_go(self)  # (the others snoozed)
         if orders.size:
             self.ledger.revenue_orders += float(c.price[orders].sum())
-            self._orders_attributed += self._credit(orders, c.price[orders].astype(float)).sum(axis=1)
-        if churn.any():
-            self._churn(idx[churn])
+            self._orders_attributed += self._attributed(orders, c.price[orders].astype(float))[0]
+        if churn.size:
+            self._churn(churn)
         if self.renewals is not None:
             self.renew()
-        idx, u = c.due(day, Stage.LOST, Stage.CHURNED)
-        seg = c.segment_of(idx)
-        back = u * bound[Stage.LOST, seg] < seg_t.winback_rate[seg]
-        c.snooze(idx[~back], day)
-        self.winbacks_today = int(back.sum())
-        c.move(idx[back], Stage.AWARE, day, "win_back")
+        back = funnel.come_back(self)  # (the others snoozed)
+        self.winbacks_today = int(back.size)
+        c.move(back, Stage.AWARE, self.day, "win_back")
 
     def renew(self) -> None:
         """Annual renewals due today: each customer churns, renews, or renews and expands."""
@@ -321,7 +320,7 @@ class MarketModel(mesa.Model):
             c.price[expanding] = new_price
             added = new_price.astype(float) - old
             self.annual_recurring_revenue += float(added.sum())
-            self._arr_attributed += self._credit(expanding, added).sum(axis=1)
+            self._arr_attributed += self._attributed(expanding, added)[0]
         if self.trace is not None:
             self.trace.renewal(due[~churns], expanding, c.price, self.day)
         if churns.any():
@@ -333,8 +332,7 @@ class MarketModel(mesa.Model):
         subscription = self.segments.subscription[seg]
         price = c.price[idx].astype(float)
         self.annual_recurring_revenue = max(0.0, self.annual_recurring_revenue - float(price[subscription].sum()))
-        credit = self._credit(idx, price)
-        self._arr_attributed -= (credit * subscription[None, :, None]).sum(axis=1)
+        self._arr_attributed -= self._attributed(idx, price, subscription)[0]
         np.maximum(self._arr_attributed, 0.0, out=self._arr_attributed)
         self.churned_by_won += np.bincount(c.won_by[idx], minlength=len(WON_BY))
         self.churned_today += idx.size
@@ -343,17 +341,14 @@ class MarketModel(mesa.Model):
 
     def account(self) -> None:
         """Close the day's ledger."""
-        import calendar
-
-        date = self.date_of(self.day)
         ledger = self.ledger
         ledger.channel_spend = {ch.name: ch.spend for ch in self.channels}
-        team = self.config.marketing.team_monthly_cost_usd
-        ended = self.config.marketing.end_month is not None and self.month_of(self.day) >= self.config.marketing.end_month
-        ledger.marketing_team_cost = 0.0 if ended else team / calendar.monthrange(date.year, date.month)[1]
+        ledger.marketing_team_cost = self._team_cost[self.day]
         ledger.book_sales(self.config.sales, self.sales.headcount, self.sales.commission_usd)
         ledger.revenue_subscription = self.annual_recurring_revenue / 365.0
-        self.attributed_revenue[self.day] = self._arr_attributed / 365.0 + self._orders_attributed
+        today = self.attributed_revenue[self.day]  # = ARR attributed / 365 + orders attributed
+        np.divide(self._arr_attributed, 365.0, out=today)
+        today += self._orders_attributed
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
@@ -417,13 +412,23 @@ class MarketModel(mesa.Model):
         self.today = row
 
     def run(self, progress: bool = False) -> None:
-        """Step to the horizon (with a progress bar if asked and the run is long)."""
+        """Step to the horizon (with a progress bar if asked and the run is long).
+
+        The day's schedule is called directly, not through Mesa's event loop (what
+        ``model.step()`` does), whose bookkeeping costs about as much as a small market's day;
+        ``steps`` and ``time`` end where that loop would leave them.
+        """
         from tqdm.auto import tqdm
 
+        day = type(self).step
+        steps = 0
         with tqdm(total=self.horizon, desc="days", unit="day", delay=1.0, disable=not progress, leave=False) as bar:
             while self.running:
-                self.step()
+                day(self)
+                steps += 1
                 bar.update(1)
+        self.steps += steps
+        self.time += steps
 
     # ------------------------------------------------------------------ results
     def deals(self):

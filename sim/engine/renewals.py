@@ -19,9 +19,11 @@ counterfactual run redraws only the renewals it changes.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.engine.customers import Stage
-from sim.engine.keyed import Kind
+from sim.engine.kernels import _segment
+from sim.engine.keyed import Kind, _uniform
 
 __all__ = ["COLUMNS", "YEAR_DAYS", "Renewals", "care_factor", "renewal_churn_probability", "yearly_probability"]
 
@@ -132,30 +134,45 @@ class Renewals:
         if idx.size == 0:
             empty = np.empty(0, dtype=np.int64)
             return empty, np.empty(0, dtype=bool), empty, np.empty(0, dtype=np.float32)
-        seg = customers.segment_of(idx)
-        contract = customers.moves[idx]
-        number = self.number[idx].astype(np.int64) + 1
-        p = renewal_churn_probability(
-            segments.churn_yearly[seg], customers.churn_multiplier[idx],
-            segments.care_effect[seg], customers.account_care[idx],
-        )
-        churn = self.keys.uniform(Kind.RENEWAL, idx, contract, 4 * number + _CHURN) < p
+        churn = np.empty(idx.size, dtype=np.bool_)
+        grow = np.empty(idx.size, dtype=np.bool_)
+        grown_price = np.empty(idx.size, dtype=np.float32)
+        _decide(idx, self.keys.root, customers.moves, self.number, customers.churn_multiplier, customers.account_care,
+                customers.price, customers.segment_start, segments.churn_yearly, segments.care_effect,
+                segments.expansion_rate, segments.expansion_size, churn, grow, grown_price)
         price = customers.price[idx].astype(float)
         stay = ~churn
         self.renewals = int(idx.size)
-        self.churned = int(churn.sum())
+        self.churned = int(idx.size - np.count_nonzero(stay))
         self.renewal_arr = float(price.sum())
         self.renewed_arr = float(price[stay].sum())
-        kept, seg_kept = idx[stay], seg[stay]
-        grow = np.zeros(kept.size, dtype=bool)
-        rate = segments.expansion_rate[seg_kept]
-        if (rate > 0).any():
-            grow = self.keys.uniform(Kind.RENEWAL, kept, contract[stay], 4 * number[stay] + _EXPAND) < rate
-        expanding = kept[grow]
+        kept = idx[stay]
+        expanding = idx[grow]
         old = customers.price[expanding]
-        new = (old.astype(float) * (1.0 + segments.expansion_size[seg_kept[grow]])).astype(np.float32)
+        new = grown_price[grow]
         self.expansions = int(expanding.size)
         self.expansion_arr = float(new.astype(float).sum() - old.astype(float).sum())
         self.number[kept] += 1
         self._queue(kept, np.full(kept.size, day + YEAR_DAYS, dtype=np.int64))
         return idx, churn, expanding, new
+
+
+@njit(cache=True)
+def _decide(idx, root, moves, number, churn_multiplier, account_care, price, segment_start, churn_yearly,
+            care_effect, expansion_rate, expansion_size, churn, grow, grown_price):
+    """Each renewal's draws, compiled: churn at :func:`renewal_churn_probability`, else expand
+    at the segment's ``expansion_rate`` to ``price x (1 + expansion_size)`` (float32), keyed by
+    the customer, its contract (stage changes at the win) and the renewal's number in it."""
+    for i in range(idx.size):
+        c = idx[i]
+        s = _segment(c, segment_start)
+        contract = np.int64(moves[c])
+        occasion = 4 * (np.int64(number[c]) + 1)
+        p = churn_yearly[s] * np.float64(churn_multiplier[c]) * (1.0 - care_effect[s] * np.float64(account_care[c]))
+        p = min(max(p, 0.0), 1.0)
+        churn[i] = _uniform(root, _RENEWAL, c, contract, occasion + _CHURN) < p
+        grow[i] = not churn[i] and _uniform(root, _RENEWAL, c, contract, occasion + _EXPAND) < expansion_rate[s]
+        grown_price[i] = np.float32(np.float64(price[c]) * (1.0 + expansion_size[s]))
+
+
+_RENEWAL = Kind.RENEWAL
