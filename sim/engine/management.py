@@ -3,9 +3,9 @@
 Each is a ``mesa.Agent``. They see only what a company's dashboards show (:class:`Books`:
 spend, leads per channel, won value credited by an attribution heuristic, quota and won
 value of the reps, the open pipeline), never the simulation's hidden state. At the first
-day of every ``review_months``-th month they decide on the months before; budgets change
-from that day (the month's budget), hires start ``hiring_lag_months`` later and ramp
-through the sales team's own plan (:meth:`SalesTeam.replan`). Every decision is a row of
+day of a review month (``first_review_month``, then every ``review_months``) they decide on
+the ``lookback_months`` before; budgets change from that day (the month's budget), hires
+start ``hiring_lag_months`` later and ramp through the sales team's own plan (:meth:`SalesTeam.replan`). Every decision is a row of
 ``decisions``: ``date, function, lever, before, after, reason``.
 """
 
@@ -21,7 +21,9 @@ from sim.engine.attribution import Attribution
 from sim.formatting import money as _money
 from sim.engine.customers import Stage
 from sim.engine.ledger import sales_cost_lines
-from sim.engine.policies import EXTRA_PERIODS, allocate, attainment_target, coverage_target, move_toward, response_slopes, test_signs
+from sim.engine.policies import (
+    EXTRA_PERIODS, allocate, attainment_target, coverage_target, move_toward, response_slopes, spend_test_signs,
+)
 from sim.scenario.management import JointPolicy, MarketingPolicy, SalesPolicy
 
 if TYPE_CHECKING:
@@ -135,7 +137,7 @@ class ChiefMarketingOfficer(_Manager):
         """
         plan = self.budgets
         if self.config.policy is MarketingPolicy.INCREMENTAL and self.config.test_amplitude > 0 and self.budget > 0:
-            cut = np.where(test_signs(plan.size, month) < 0, 1.0 - self.config.test_amplitude, 1.0)
+            cut = np.where(spend_test_signs(plan.size, month) < 0, 1.0 - self.config.test_amplitude, 1.0)
             plan = np.maximum(plan * cut, np.minimum(plan, self.config.min_channel_share * self.budget))
         plan = np.floor(plan * 100.0) / 100.0  # whole cents, never above the budget
         for channel, old, new in zip(self.model.channels, self._spent_plan, plan):
@@ -219,10 +221,19 @@ class HeadOfSales(_Manager):
         sales = self.model.sales
         return sales.plan[-1].headcount if sales.plan else sales.config.headcount
 
+    def staffed(self, month: int) -> int:
+        """Reps the plan gives for ``month`` (what the team staffs to today, after a review)."""
+        sales = self.model.sales
+        target = sales.config.headcount
+        for change in sales.plan:
+            if change.month <= month:
+                target = change.headcount
+        return target
+
     def apply(self, day: int, month: int, target: int, reason: str) -> None:
         """Plan ``target`` reps: hires start after the lag, departures (and cancelled hires) now."""
         sales, before = self.model.sales, self.planned
-        current = sales.headcount
+        current = self.staffed(month)
         if target > before:
             start = month + self.config.hiring_lag_months
             sales.replan(start, target)
@@ -244,7 +255,7 @@ class HeadOfSales(_Manager):
         if cfg.policy is SalesPolicy.FIXED:
             return
         data = books.window(month - window, month)
-        planned, current = self.planned, self.model.sales.headcount
+        planned, current = self.planned, self.staffed(month)
         limits = dict(max_change=cfg.max_change, low=cfg.min_headcount, high=cfg.max_headcount)
         if cfg.policy is SalesPolicy.ATTAINMENT:
             if data["quota"] <= 0:
@@ -299,11 +310,13 @@ class JointPlanner(_Manager):
         return daily * _DAYS_PER_BUDGET_MONTH
 
     def split(self, marketing_share: float) -> tuple[int, float]:
-        """Reps the sales share pays for (within the head of sales' range) and the channel budget left."""
+        """The whole number of reps whose cost is nearest the sales share (within the head of sales'
+        range, leaving marketing at least its least share), and the channel budget left."""
         sales_cfg = self.head.config
-        reps = sales_cfg.min_headcount
-        while reps < sales_cfg.max_headcount and self.reps_cost(reps + 1) <= (1.0 - marketing_share) * self.budget:
-            reps += 1
+        most = (1.0 - self.config.min_marketing_share) * self.budget
+        aim = (1.0 - marketing_share) * self.budget
+        options = [h for h in range(sales_cfg.min_headcount, sales_cfg.max_headcount + 1) if self.reps_cost(h) <= most]
+        reps = min(options, key=lambda h: abs(self.reps_cost(h) - aim)) if options else sales_cfg.min_headcount
         marketing = max(0.0, min(self.budget - self.reps_cost(reps), self.config.max_marketing_share * self.budget))
         return reps, marketing
 
@@ -338,7 +351,7 @@ class Management:
     def __init__(self, model: "MarketModel") -> None:
         config = model.config.management
         self.model = model
-        self.review_months, self.window = config.review_months, config.window_months
+        self.config, self.window = config, config.window_months
         self.log: list[dict] = []
         self.books = Books(model)
         marketing_on = bool(model.channels) and model.config.marketing.end_month != 0
@@ -371,7 +384,7 @@ class Management:
             return
         self._month = month
         self.books.open_month()
-        if month > 0 and month % self.review_months == 0:
+        if self.config.reviews_at(month):
             if self.planner is not None:
                 self.planner.review(day, month, self.books, self.window)
             elif self.head is not None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "EXTRA_PERIODS", "allocate", "attainment_target", "coverage_target", "move_toward", "response_slopes", "test_signs",
+    "EXTRA_PERIODS", "allocate", "attainment_target", "coverage_target", "move_toward", "response_slopes",
+    "spend_test_signs",
 ]
 
 
@@ -55,7 +56,7 @@ def move_toward(current: np.ndarray, target: np.ndarray, step: float) -> np.ndar
     return (1.0 - step) * current + step * target
 
 
-def test_signs(items: int, month: int) -> np.ndarray:
+def spend_test_signs(items: int, month: int) -> np.ndarray:
     """+1 or -1 per item for ``month``: Walsh functions 1..items of the month number.
 
     Item ``i`` follows ``(-1)^popcount((i + 1) & month)``: item 0 alternates every month, item 1

@@ -104,11 +104,14 @@ class SalesManagement(Frozen):
         description="Months from the decision to hire to the hire's first day (recruiting); hires then ramp over "
         "sales.ramp_days. Letting go takes effect at the review.",
     )
-    hire_above: NonNegative = Field(1.0, description="attainment: hire when the window's quota attainment is at least this.")
-    freeze_below: NonNegative = Field(
-        0.8, description="attainment: below this, hiring stops (hires not yet started are cancelled)."
+    hire_above: NonNegative = Field(
+        0.7, description="attainment: hire when the window's quota attainment (won value / quota accrued, ramp "
+        "prorated) is at least this (published average attainment: 0.43-0.47).",
     )
-    release_below: NonNegative = Field(0.5, description="attainment: below this, reps are let go (0: never).")
+    freeze_below: NonNegative = Field(
+        0.5, description="attainment: below this, hiring stops (hires not yet started are cancelled)."
+    )
+    release_below: NonNegative = Field(0.3, description="attainment: below this, reps are let go (0: never).")
     coverage_target: float = Field(
         3.0, gt=0,
         description="pipeline_coverage: hire when open pipeline (at list price, waiting leads at the window's "
@@ -162,7 +165,12 @@ class JointManagement(Frozen):
 class Management(Frozen):
     """Management agents and their reviews (``[management]``)."""
 
-    review_months: int = Field(3, ge=1, le=120, description="Months between reviews (the first is at this month).")
+    review_months: int = Field(3, ge=1, le=120, description="Months between reviews.")
+    first_review_month: int | None = Field(
+        None, ge=1, le=1200,
+        description="Month of the first review; none: review_months. Later ones follow every review_months "
+        "(a later start lets the pipeline fill: day 0 has no open deals).",
+    )
     lookback_months: int | None = Field(
         None, ge=1, le=120, description="Months of data each review looks at; none: review_months."
     )
@@ -182,6 +190,11 @@ class Management(Frozen):
                 "management.marketing.budget_usd: the joint planner sets the channel budget; leave it out "
                 "(set management.joint.budget_usd instead)")
         return self
+
+    def reviews_at(self, month: int) -> bool:
+        """Whether a review happens at the start of ``month``."""
+        first = self.first_review_month or self.review_months
+        return month >= first and (month - first) % self.review_months == 0
 
     @property
     def window_months(self) -> int:
