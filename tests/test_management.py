@@ -248,3 +248,27 @@ def test_bad_management_keys_name_the_key_and_what_is_allowed(small_baseline, ov
 def test_the_reference_engine_refuses_management(small):
     with pytest.raises(ValueError, match="reference"):
         run(small, seed=1, engine="reference")
+
+
+# ---------------------------------------------------------------------- outputs
+def test_run_writes_decisions_and_the_levers_chart_and_compare_reports_them(small, tmp_path, capsys):
+    from sim.analysis.compare import compare
+    from sim.cli.main import main
+    from sim.report.html import write_comparison
+
+    managed = small.with_overrides({"management.marketing.policy": "cost_per_lead", "time.horizon_days": 120})
+    path = tmp_path / "managed.toml"
+    path.write_text(managed.to_toml())
+    assert main(["run", str(path), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    decisions = pd.read_csv(tmp_path / "run" / "decisions.csv")
+    assert list(decisions.columns) == ["replication", "date", "function", "lever", "before", "after", "reason"]
+    assert len(decisions) == 4 * 2  # four channels, reviews at months 2 and 3
+    assert (tmp_path / "run" / "levers.png").stat().st_size > 10_000
+    assert main(["run", str(path), "--engine", "reference", "--out", str(tmp_path / "ref")]) == 2
+    assert "reference" in capsys.readouterr().err
+
+    results = compare([managed], seed=1, replications=1, workers=1)
+    written = write_comparison(tmp_path / "cmp", results)
+    assert "decisions.csv" in written and "levers.png" in written
+    report = (tmp_path / "cmp" / "report.html").read_text()
+    assert "Levers and management decisions" in report and "cost per lead" in report
