@@ -11,34 +11,23 @@ from typing import TYPE_CHECKING, Mapping
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from sim.plots.style import FUNCTION_COLORS, money_axis, monthly_totals, plot_monthly, time_axis
+from sim.plots.style import FUNCTION_COLORS, money_axis, monthly_totals, per_step, plot_monthly, time_axis
 
 if TYPE_CHECKING:
     from sim.analysis.roi import RoiResult
 
-__all__ = ["plot_levers", "plot_levers_comparison"]
+__all__ = ["lever_moves", "plot_levers", "plot_levers_comparison"]
 
 _CHANNEL_COLORS = ("#3182bd", "#6baed6", "#756bb1", "#9e9ac8", "#31a354", "#74c476", "#636363", "#bdbdbd")
 
 
-def _mean_per_step(ts: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Mean over replications per step (the run itself when there is one)."""
-    if "replication" not in ts or ts["replication"].nunique() == 1:
-        return ts.reset_index(drop=True)
-    grouped = ts.groupby("step")
-    mean = grouped[columns].mean()
-    mean["date"] = grouped["date"].first()
-    return mean.reset_index()
-
-
-def _moves(decisions: pd.DataFrame | None) -> pd.DataFrame:
-    """The decisions that changed a lever, of the first replication (one run's story)."""
+def lever_moves(decisions: pd.DataFrame | None) -> pd.DataFrame:
+    """The decisions of the first replication (one run's story) that changed a lever."""
     if decisions is None or decisions.empty:
         return pd.DataFrame(columns=["date", "function", "lever", "before", "after", "reason"])
     first = decisions[decisions["replication"] == decisions["replication"].min()] if "replication" in decisions \
         else decisions
-    moved = first[first["after"] != first["before"]]
-    return moved.assign(date=pd.to_datetime(moved["date"]))
+    return first[first["after"] != first["before"]]
 
 
 def _whole_months(dates: pd.Series, values: pd.Series) -> pd.Series:
@@ -71,14 +60,15 @@ def plot_levers(
     so the line follows later). Dotted verticals mark the joint planner's reviews.
     """
     spend_columns = [c for c in timeseries if c.startswith("spend_")]
-    mean = _mean_per_step(timeseries, spend_columns + ["headcount"])
+    mean, _, _ = per_step(timeseries, spend_columns + ["headcount"])
     if axes is None:
         fig = fig or plt.figure(figsize=(11, 6.5))
         axes = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1.4, 1]})
     ax_spend, ax_heads = axes
     fig = ax_spend.figure
     dates = pd.to_datetime(mean["date"])
-    moves = _moves(decisions)
+    moves = lever_moves(decisions)
+    moves = moves.assign(date=pd.to_datetime(moves["date"]))
     for i, column in enumerate(spend_columns):
         name = column.removeprefix("spend_")
         color = _CHANNEL_COLORS[i % len(_CHANNEL_COLORS)]

@@ -148,12 +148,13 @@ _DECISIONS_SHOWN = 40
 
 def _decisions_section(results: dict[str, "RoiResult"], png: bytes) -> str:
     """The levers chart and the first replication's decisions that moved a lever."""
+    from sim.plots.management import lever_moves
+
     rows = []
     for name, result in results.items():
         if result.decisions is None:
             continue
-        first = result.decisions[result.decisions["replication"] == result.decisions["replication"].min()]
-        moved = first[first["after"] != first["before"]]
+        moved = lever_moves(result.decisions)
         rows.append(moved.assign(scenario=name)[["scenario", "date", "function", "lever", "before", "after", "reason"]])
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     shown = table.head(_DECISIONS_SHOWN)
