@@ -109,7 +109,10 @@ class ChiefMarketingOfficer(_Manager):
         nominal = np.array([ch.config.schedule_usd[0] if ch.config.schedule_usd else ch.config.monthly_budget_usd
                             for ch in model.channels], dtype=float)
         self.budget = float(nominal.sum() if budget is None else budget)
-        self.budgets = self._within_limits(nominal, self.budget)  # the decided split (before any spend test)
+        low, high = self.config.min_channel_share * self.budget, self.config.max_channel_share * self.budget
+        within = budget is None and bool(((nominal >= low) & (nominal <= high)).all())
+        # The decided split (before any spend test): the scenario's, unless it breaks the limits or the budget.
+        self.budgets = nominal.copy() if within else self._within_limits(nominal, self.budget)
         self._spent_plan = nominal.copy()  # what each channel is set to spend this month
         self._before: np.ndarray | None = None  # the split before the planner's new total, until the review
 
