@@ -19,7 +19,6 @@ import pandas as pd
 
 from sim.engine.attribution import Attribution
 from sim.formatting import money as _money
-from sim.engine.customers import Stage
 from sim.engine.ledger import sales_cost_lines
 from sim.engine.policies import (
     EXTRA_PERIODS, allocate, attainment_target, coverage_target, move_toward, response_slopes, spend_test_signs,
@@ -282,8 +281,8 @@ class HeadOfSales(_Manager):
         model, sales = self.model, self.model.sales
         list_price = model.segments.list_price
         customers = model.customers
-        opportunities = float(list_price[customers.segment_of(sales.p_cust)].sum())
-        waiting = sales.lead_ids[customers.stage[sales.lead_ids] == Stage.LEAD]
+        opportunities = float(list_price[customers.segment_of(sales.open_opportunities())].sum())
+        waiting = sales.waiting_leads()
         inbound = data["opportunities"] - data["outbound_opportunities"]
         rate = inbound / data["leads_worked"] if data["leads_worked"] > 0 else 0.0
         pipeline = opportunities + rate * float(list_price[customers.segment_of(waiting)].sum())

@@ -480,6 +480,15 @@ class SalesTeam:
         for rep in self.reps:
             rep.step()
 
+    def waiting_leads(self) -> np.ndarray:
+        """Customers whose lead waits for a rep (a head of sales' view of the queue)."""
+        ids = self.queue.ids
+        return ids[self.model.customers.stage[ids] == Stage.LEAD]
+
+    def open_opportunities(self) -> np.ndarray:
+        """Customers with an open opportunity (in discovery or negotiation)."""
+        return self.p_cust
+
     def replan(self, month: int, headcount: int) -> None:
         """Aim for ``headcount`` reps from ``month`` on, replacing the plan's changes from that month
         (hires start then and ramp; departures lose their open deals)."""
