@@ -108,6 +108,14 @@ def test_cost_per_lead_moves_budget_to_the_cheapest_leads(small):
     assert after.sum() == pytest.approx(before.sum())
 
 
+def test_channels_with_equal_value_per_dollar_keep_their_split(small):
+    model = _model(small, **{"management.marketing.policy": "cost_per_lead"})
+    cmo = model.management.cmo
+    before = cmo.budgets.copy()
+    cmo.review(31, 1, FakeBooks(spend=before * 3, channel_leads=before / 100), 3)  # the same cost per lead
+    np.testing.assert_allclose(cmo.budgets, before)
+
+
 @pytest.mark.parametrize("attribution", ["last_touch", "linear"])
 def test_attributed_pipeline_moves_budget_to_the_most_credited_channel(small, attribution):
     model = _model(small, **{"management.marketing.policy": "attributed_pipeline",

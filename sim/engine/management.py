@@ -170,7 +170,9 @@ class ChiefMarketingOfficer(_Manager):
             high = np.full(n, self.config.max_channel_share * self.budget)
             rest = self.budget - others
             if low.sum() <= rest <= high.sum():
-                target[known] = allocate(np.maximum(score[known], 0.0), rest, low, high)
+                # Each channel's budget times its value per dollar: above-average channels gain,
+                # below-average ones lose, equal ones keep their split.
+                target[known] = allocate(self.budgets[known] * np.maximum(score[known], 0.0), rest, low, high)
         new = move_toward(self.budgets, target, self.config.max_shift)
         for i, name in enumerate(names):
             detail = how(i) if callable(how) else how
@@ -335,7 +337,9 @@ class JointPlanner(_Manager):
             self.record(day, "marketing_share", share, share, "a function spent nothing in the window: hold")
             return
         r_marketing, r_sales = credited_marketing / spend, credited_sales / fixed_sales
-        target = r_marketing / (r_marketing + r_sales) if r_marketing + r_sales > 0 else share
+        # Each function's budget times its value per dollar: the better one gains, equal ones keep the split.
+        weighted = share * r_marketing + (1.0 - share) * r_sales
+        target = share * r_marketing / weighted if weighted > 0 else share
         target = min(max(target, self.config.min_marketing_share), self.config.max_marketing_share)
         new = share + float(np.clip(target - share, -self.config.max_shift, self.config.max_shift))
         reps, marketing = self.split(new)
