@@ -56,7 +56,9 @@ class MarketingManagement(Frozen):
     """The chief marketing officer: the channel budget and its split (``[management.marketing]``)."""
 
     policy: MarketingPolicy = Field(
-        MarketingPolicy.FIXED, description="fixed, cost_per_lead, attributed_pipeline or incremental."
+        MarketingPolicy.FIXED,
+        description="fixed, cost_per_lead, attributed_pipeline or incremental: each channel's next share of the "
+        "budget is its share of the leads, of the credited won value, or of the estimated extra leads.",
     )
     attribution: AttributionBasis = Field(
         AttributionBasis.LAST_TOUCH,
@@ -138,7 +140,11 @@ class SalesManagement(Frozen):
 class JointManagement(Frozen):
     """One planner splitting one budget between the functions (``[management.joint]``)."""
 
-    policy: JointPolicy = Field(JointPolicy.NONE, description="none or contribution.")
+    policy: JointPolicy = Field(
+        JointPolicy.NONE,
+        description="none or contribution: the channels' next share of the budget is marketing's share of the won "
+        "value credited to both functions.",
+    )
     budget_usd: float | None = Field(
         None, ge=0,
         description="Monthly budget for channel spend plus the reps' fixed cost (salaries, overhead, managers, "
