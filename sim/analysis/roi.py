@@ -76,6 +76,7 @@ class Outcome:
     summary: dict[str, Any]
     attributed: dict[str, np.ndarray] | None = None  # method -> (steps, 3): marketing, sales, organic revenue
     timeseries: pd.DataFrame | None = None
+    decisions: pd.DataFrame | None = None  # the management agents' decisions (scenarios with [management])
 
 
 def attributed_by_function(attribution: pd.DataFrame, channels: Sequence[str], steps: int) -> dict[str, np.ndarray]:
@@ -115,7 +116,9 @@ def simulate(scenario: Scenario, seed: int, replication: int, detail: bool = Fal
     )
     if detail:
         outcome.attributed = attributed_by_function(part.attribution, list(scenario.channels), len(ts))
-        outcome.timeseries = ts[[c for c in KEPT_COLUMNS if c in ts]].assign(replication=replication)
+        spend = [c for c in ts if c.startswith("spend_")]  # (the levers chart)
+        outcome.timeseries = ts[[c for c in KEPT_COLUMNS if c in ts] + spend].assign(replication=replication)
+        outcome.decisions = part.decisions
     return outcome
 
 
@@ -195,6 +198,8 @@ class RoiResult:
     payback : function -> ``{mean, low, high, absent}`` payback day (``None``: not within the horizon,
         or, for the bounds of one replication, no interval); ``absent``: the function cost nothing,
         so it has no ROI and no payback.
+    decisions : the management agents' decisions in the full runs (``replication, date, function,
+        lever, before, after, reason``), or ``None`` when the scenario has no ``[management]``.
     """
 
     scenario: Scenario
@@ -207,6 +212,7 @@ class RoiResult:
     timeseries: pd.DataFrame | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     marginal: dict[str, Any] = field(default_factory=dict)
+    decisions: pd.DataFrame | None = None
 
     def kpi(self, name: str) -> dict[str, float | None]:
         row = self.kpis.loc[self.kpis["kpi"] == name]
@@ -328,6 +334,7 @@ def roi_analysis(
     timeseries = None
     if full[0].timeseries is not None:
         timeseries = pd.concat([o.timeseries for o in full], ignore_index=True)
+    decisions = [o.decisions for o in full if o.decisions is not None]
     from sim.running.metrics import aggregate
 
     summary = full[0].summary if replications == 1 else aggregate([o.summary for o in full])
@@ -342,6 +349,7 @@ def roi_analysis(
         timeseries=timeseries,
         summary=summary,
         marginal=marginal_info,
+        decisions=pd.concat(decisions, ignore_index=True) if decisions else None,
     )
 
 

@@ -32,7 +32,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "compare", help="compare scenarios: ROI of each function, payback, KPIs, report.html",
         description="Run each scenario with and without each function on common seeds; write comparison.csv, "
-                    "roi.png, funnel.png, economics.png and a self-contained report.html.",
+                    "roi.png, funnel.png, economics.png (decisions.csv and levers.png for scenarios with "
+                    "[management]) and a self-contained report.html.",
     )
     p.add_argument("scenarios", nargs="+", help="scenario files (TOML)")
     p.add_argument("--out", default="reports/compare", help="output folder (default reports/compare)")

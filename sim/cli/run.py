@@ -29,21 +29,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     if args.engine == "reference" and args.trace:
         raise UsageError("--trace: journeys are recorded by the fast engine only; drop --trace or use --engine fast")
+    if args.engine == "reference" and scenario.management is not None:
+        raise UsageError("--engine reference: the reference engine does not simulate [management]; use --engine fast")
     out = prepare_out_dir(Path(args.out) if args.out else Path("runs") / Path(args.scenario).stem)
     result = run(
         scenario, seed=args.seed, replications=args.replications, trace=args.trace,
         progress=not args.quiet, engine=args.engine, workers=args.workers,
     )
     result.save(out)
-    if not args.no_plots:
-        from sim.report.charts import write_run_charts
-
-        write_run_charts(result, out)
     written = ["timeseries.csv", "summary.json", "run.json", "deals.csv"]
     if args.trace:
         written.append("journeys.csv")
+    if result.decisions is not None:
+        written.append("decisions.csv")
     if not args.no_plots:
-        written += ["funnel.png", "economics.png"]
+        from sim.report.charts import write_run_charts
+
+        written += write_run_charts(result, out)
     removed = clear_stale(out, RUN_FILES, written)
     if not args.quiet:
         print(format_summary(result.summary, scenario.name, args.replications))
@@ -54,12 +56,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 #: Every file ``marketsim run`` may write: a reused --out keeps none of them from an earlier run.
-RUN_FILES = ("timeseries.csv", "summary.json", "run.json", "deals.csv", "journeys.csv", "funnel.png", "economics.png")
+RUN_FILES = ("timeseries.csv", "summary.json", "run.json", "deals.csv", "journeys.csv", "decisions.csv", "funnel.png",
+             "economics.png", "levers.png")
 
 
 def _register_run(sub) -> None:
     p = sub.add_parser("run", help="run a scenario and write tables and charts",
-                       description="Run a scenario; write timeseries.csv, summary.json, run.json, charts.")
+                       description="Run a scenario; write timeseries.csv, summary.json, run.json, deals.csv, charts "
+                                   "(and decisions.csv, levers.png with [management]).")
     p.add_argument("scenario", help="scenario file (TOML)")
     p.add_argument("--out", help="output folder (default runs/<scenario file name>)")
     add_scenario_options(p)

@@ -86,8 +86,7 @@ class MarketingChannel(mesa.Agent):
         self.spend_per_day = daily_budget(
             config, scenario.time.start_date, scenario.time.horizon_days, scenario.marketing.end_month
         )
-        bought = impressions_from_spend(self.spend_per_day, config.cpm_usd, config.saturation_spend_usd_per_day)
-        self.expected_impressions = geometric_adstock(bought, config.carryover) if config.carryover else bought
+        self._buy()
         customers = model.customers
         self.target_segments = target_segments
         sizes = customers.segment_size[target_segments].astype(float)
@@ -107,6 +106,21 @@ class MarketingChannel(mesa.Agent):
         self.clicks = 0
         self.leads = 0
         self._remainder = 0.0
+
+    def _buy(self) -> None:
+        """Impressions each day's spend delivers (saturation, then carryover)."""
+        config = self.config
+        bought = impressions_from_spend(self.spend_per_day, config.cpm_usd, config.saturation_spend_usd_per_day)
+        self.expected_impressions = geometric_adstock(bought, config.carryover) if config.carryover else bought
+
+    def set_monthly_budget(self, day: int, monthly_usd: float) -> None:
+        """Spend ``monthly_usd`` per calendar month from ``day`` on (the channel's flight and the end of
+        marketing still apply); the days before keep their spend, so their carryover is unchanged."""
+        scenario = self.model.config
+        plan = self.config.model_copy(update={"monthly_budget_usd": float(monthly_usd), "schedule_usd": None})
+        future = daily_budget(plan, scenario.time.start_date, scenario.time.horizon_days, scenario.marketing.end_month)
+        self.spend_per_day[day:] = future[day:]
+        self._buy()
 
     def reach(self) -> np.ndarray:
         """Expected customers reached at least once so far, per segment."""

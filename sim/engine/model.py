@@ -16,6 +16,7 @@ from sim.engine.attribution import Attribution, credit_totals
 from sim.engine.collector import RowCollector
 from sim.engine.customers import STAGES, WON_BY, Customers, Stage
 from sim.engine.ledger import DayLedger
+from sim.engine.management import Management
 from sim.engine.marketing import MarketingChannel
 from sim.engine.network import small_world
 from sim.engine.renewals import Renewals
@@ -74,6 +75,7 @@ class MarketModel(mesa.Model):
         self.touchpoints = (*scenario.channels, "sales", "organic")
         self._arr_attributed = np.zeros((len(METHODS), n_tp))
         self._orders_attributed = np.zeros((len(METHODS), n_tp))
+        self.bookings_attributed = np.zeros((len(METHODS), n_tp))  # won value of new deals, cumulative
         self.attributed_revenue = np.zeros((self.horizon, len(METHODS), n_tp))
         self.won_by_count = np.zeros(len(WON_BY), dtype=np.int64)
         self.churned_by_won = np.zeros(len(WON_BY), dtype=np.int64)
@@ -106,6 +108,7 @@ class MarketModel(mesa.Model):
             self.customers.trace = self.trace
         self._init_customers()
         self.customers.arm_alarms(self.keys, self._alarm_bounds(), self.horizon)
+        self.management = Management.for_model(self)  # (None: nobody re-decides the levers)
 
         self.today: dict[str, float] = {}
         self.datacollector = RowCollector(self._columns())
@@ -235,6 +238,7 @@ class MarketModel(mesa.Model):
         self.annual_recurring_revenue += float(price[subscription].sum())
         self.ledger.revenue_orders += float(price[~subscription].sum())
         arr_credit, orders_credit = self._attributed(idx, price, subscription, ~subscription)
+        self.bookings_attributed += arr_credit + orders_credit
         self._arr_attributed += arr_credit
         self._orders_attributed += orders_credit
         if self.renewals is not None:
@@ -352,10 +356,12 @@ class MarketModel(mesa.Model):
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
-        """One day: marketing reaches customers, word spreads, the funnel moves, sales works, customers stay or go."""
+        """One day: managers review, marketing reaches customers, word spreads, the funnel moves, sales works, customers stay or go."""
         self.ledger = self.ledger.fresh()  # (what DayLedger.for_scenario gives)
         self._orders_attributed.fill(0.0)
         self.sales.reset_counters()
+        if self.management is not None:
+            self.management.step(self.day)  # reviews at a month's start, on the data up to yesterday
         for channel in self.channels:
             channel.step()
         self.word_of_mouth()

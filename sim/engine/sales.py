@@ -20,7 +20,7 @@ from sim.engine.keyed import Kind
 from sim.engine.lead_queue import LeadQueue
 from sim.engine.negotiation import settle
 from sim.engine.workload import lead_order, lead_score, lead_slots, rep_hours, route, sdr_slots, speed_to_lead
-from sim.scenario.schema import Buying
+from sim.scenario.schema import Buying, HeadcountChange
 
 if TYPE_CHECKING:
     from sim.engine.model import MarketModel
@@ -85,6 +85,7 @@ class SalesTeam:
         self.p_open_day = np.empty(0, dtype=np.int64)
         self.p_outbound = np.empty(0, dtype=bool)
         self.reset_counters()
+        self.plan = list(self.config.plan)  # the headcount plan (a head of sales may replan it)
         self._hired = 0  # reps hired so far: a rep's serial number keys its draws
         self._hire(self.config.headcount, day=0, ramped=True)
 
@@ -145,7 +146,7 @@ class SalesTeam:
         """Apply the headcount plan for this day's month."""
         month = self.model.month_of(day)
         target = self.config.headcount
-        for change in self.config.plan:
+        for change in self.plan:
             if change.month <= month:
                 target = change.headcount
         if target > self.headcount:
@@ -483,3 +484,17 @@ class SalesTeam:
         self.prospect(day)
         for rep in self.reps:
             rep.step()
+
+    def waiting_leads(self) -> np.ndarray:
+        """Customers whose lead waits for a rep (a head of sales' view of the queue)."""
+        ids = self.queue.ids
+        return ids[self.model.customers.stage[ids] == Stage.LEAD]
+
+    def open_opportunities(self) -> np.ndarray:
+        """Customers with an open opportunity (in discovery or negotiation)."""
+        return self.p_cust
+
+    def replan(self, month: int, headcount: int) -> None:
+        """Aim for ``headcount`` reps from ``month`` on, replacing the plan's changes from that month
+        (hires start then and ramp; departures lose their open deals)."""
+        self.plan = [c for c in self.plan if c.month < month] + [HeadcountChange(month=month, headcount=headcount)]

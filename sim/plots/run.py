@@ -7,7 +7,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from sim.engine.customers import STAGES
-from sim.plots.style import FUNCTION_COLORS, STAGE_COLORS, money_axis, monthly_totals, plot_monthly, time_axis
+from sim.plots.style import (
+    FUNCTION_COLORS, STAGE_COLORS, money_axis, monthly_totals, per_step, plot_monthly, time_axis,
+)
 
 __all__ = ["plot_funnel", "plot_economics"]
 
@@ -15,22 +17,12 @@ def _dates(ts: pd.DataFrame) -> pd.DatetimeIndex:
     return pd.to_datetime(ts["date"])
 
 
-def _per_step(ts: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
-    """Mean over replications per step, and the 2.5/97.5 percentiles when there are several."""
-    if "replication" not in ts or ts["replication"].nunique() == 1:
-        return ts.reset_index(drop=True), None, None
-    grouped = ts.groupby("step")
-    mean = grouped[columns].mean()
-    mean["date"] = grouped["date"].first()
-    return mean.reset_index(), grouped[columns].quantile(0.025).reset_index(), grouped[columns].quantile(0.975).reset_index()
-
-
 def plot_funnel(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None) -> plt.Figure:
     """Stages over time (stacked), and the daily flow of leads, opportunities and deals."""
     flows = ["leads", "opportunities", "deals_won", "stale_leads"]
     if "nurtured_leads" in ts and ts["nurtured_leads"].any():
         flows.append("nurtured_leads")
-    mean, _, _ = _per_step(ts, list(STAGES) + flows)
+    mean, _, _ = per_step(ts, list(STAGES) + flows)
     fig = fig or plt.figure(figsize=(11, 7.5))
     ax1, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     dates = _dates(mean)
@@ -66,7 +58,7 @@ def plot_funnel(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None
 def plot_economics(ts: pd.DataFrame, title: str = "", fig: plt.Figure | None = None) -> plt.Figure:
     """Monthly cost per function, monthly revenue, and cumulative costs, gross profit and contribution."""
     cols = ["marketing_cost", "sales_cost", "revenue", "gross_profit", "contribution"]
-    mean, low, _ = _per_step(ts, cols)
+    mean, low, _ = per_step(ts, cols)
     fig = fig or plt.figure(figsize=(11, 9))
     ax_cost, ax_rev, ax_cum = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1, 1.4]})
     dates = _dates(mean)

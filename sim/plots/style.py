@@ -9,7 +9,7 @@ from matplotlib.ticker import FuncFormatter
 
 from sim.formatting import money
 
-__all__ = ["FUNCTION_COLORS", "STAGE_COLORS", "money_axis", "monthly_totals", "plot_monthly", "time_axis"]
+__all__ = ["FUNCTION_COLORS", "STAGE_COLORS", "money_axis", "monthly_totals", "per_step", "plot_monthly", "time_axis"]
 
 STAGE_COLORS = {
     "unaware": "#d9d9d9",
@@ -50,3 +50,13 @@ def plot_monthly(ax, totals: pd.Series, **kwargs):
     """Draw monthly ``totals`` as one flat step per calendar month, from its first to its last day."""
     edges = [p.start_time for p in totals.index] + [totals.index[-1].end_time.normalize() + pd.Timedelta(days=1)]
     return ax.stairs(totals.to_numpy(), mdates.date2num(pd.DatetimeIndex(edges).to_pydatetime()), baseline=None, **kwargs)
+
+
+def per_step(ts: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """Mean over replications per step, and the 2.5/97.5 percentiles when there are several."""
+    if "replication" not in ts or ts["replication"].nunique() == 1:
+        return ts.reset_index(drop=True), None, None
+    grouped = ts.groupby("step")
+    mean = grouped[columns].mean()
+    mean["date"] = grouped["date"].first()
+    return mean.reset_index(), grouped[columns].quantile(0.025).reset_index(), grouped[columns].quantile(0.975).reset_index()

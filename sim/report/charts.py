@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sim.running.results import RunResult
 
-__all__ = ["RUN_CHARTS", "figure_png", "write_run_charts"]
+__all__ = ["LEVERS_CHART", "RUN_CHARTS", "figure_png", "write_run_charts"]
 
 #: The charts of one run, by file name.
 RUN_CHARTS = ("funnel.png", "economics.png")
+#: The chart of the levers and the decisions (scenarios with management agents).
+LEVERS_CHART = "levers.png"
 
 
 def figure_png(fig) -> bytes:
@@ -26,7 +28,8 @@ def figure_png(fig) -> bytes:
 
 
 def write_run_charts(result: "RunResult", out: str | Path) -> list[str]:
-    """Draw funnel.png and economics.png of a run from its timeseries into ``out``."""
+    """Draw funnel.png and economics.png of a run from its timeseries into ``out`` (and levers.png
+    when the scenario has management agents); returns the file names."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -40,4 +43,11 @@ def write_run_charts(result: "RunResult", out: str | Path) -> list[str]:
         fig = plot(result.timeseries, title=result.scenario.name)
         fig.savefig(out / name, dpi=110, bbox_inches="tight")
         plt.close(fig)
-    return list(RUN_CHARTS)
+    if result.decisions is None:
+        return list(RUN_CHARTS)
+    from sim.plots.management import plot_levers
+
+    fig = plot_levers(result.timeseries, result.decisions, title=result.scenario.name)
+    fig.savefig(out / LEVERS_CHART, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return [*RUN_CHARTS, LEVERS_CHART]

@@ -142,10 +142,48 @@ def _payback_text(results: dict[str, "RoiResult"]) -> str:
     return "<ul>" + "".join(items) + "</ul>"
 
 
+#: Decisions listed in a report (the first replication's moves); the CSV has them all.
+_DECISIONS_SHOWN = 40
+
+
+def _decisions_section(results: dict[str, "RoiResult"], png: bytes) -> str:
+    """The levers chart and the first replication's decisions that moved a lever."""
+    from sim.plots.management import lever_moves
+
+    rows = []
+    for name, result in results.items():
+        if result.decisions is None:
+            continue
+        moved = lever_moves(result.decisions)
+        rows.append(moved.assign(scenario=name)[["scenario", "date", "function", "lever", "before", "after", "reason"]])
+    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    shown = table.head(_DECISIONS_SHOWN)
+    more = f" (the first {_DECISIONS_SHOWN} of {len(table)}; decisions.csv has every replication's)" \
+        if len(table) > _DECISIONS_SHOWN else " (decisions.csv has every replication's, with the reviews that held)"
+    return (_image(png, "levers and decisions")
+            + f"<p class=\"note\">Decisions of replication 0 that moved a lever{more}.</p>"
+            + (_table(shown) if len(shown) else "<p>No decision moved a lever.</p>"))
+
+
+def _write_decisions(out: Path, results: dict[str, "RoiResult"]) -> list[str]:
+    """decisions.csv (every scenario with management agents) and levers.png; the file names, and the
+    report section (empty when no scenario has management)."""
+    from sim.plots.management import plot_levers_comparison
+
+    managed = {name: r for name, r in results.items() if r.decisions is not None}
+    if not managed:
+        return []
+    frame = pd.concat([r.decisions.assign(scenario=name) for name, r in managed.items()], ignore_index=True)
+    frame[["scenario", *next(iter(managed.values())).decisions.columns]].to_csv(out / "decisions.csv", index=False)
+    (out / "levers.png").write_bytes(figure_png(plot_levers_comparison(managed)))
+    return ["decisions.csv", "levers.png"]
+
+
 def write_comparison(
     out: str | Path, results: dict[str, "RoiResult"], command: str = "", sources: Sequence[str] | None = None
 ) -> list[str]:
-    """comparison.csv, roi_timeline.csv, roi.png, funnel.png, economics.png and report.html into ``out``."""
+    """comparison.csv, roi_timeline.csv, roi.png, funnel.png, economics.png and report.html into ``out``
+    (and decisions.csv, levers.png when a scenario has management agents)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -165,6 +203,7 @@ def write_comparison(
     }
     for name, png in pngs.items():
         (out / name).write_bytes(png)
+    managed = _write_decisions(out, results)
     wide = table.assign(cell=[_kpi_cell(m, lo, hi, k, results[name]) for name, k, m, lo, hi in
                               zip(table["scenario"], table["kpi"], table["mean"], table["low"], table["high"])])
     wide = wide.pivot(index="kpi", columns="scenario", values="cell").reindex(table["kpi"].unique())
@@ -178,10 +217,12 @@ def write_comparison(
         ("Scenario differences, key by key", _table(diffs) if len(diffs) else "<p>The scenarios are identical.</p>"),
         ("Funnel", _image(pngs["funnel.png"], "funnel")),
         ("Economics", _image(pngs["economics.png"], "economics")),
+        *([("Levers and management decisions",
+            _decisions_section(results, (out / "levers.png").read_bytes()))] if managed else []),
         ("Seeds and versions", _run_info(results, command, sources)),
     ]
     (out / "report.html").write_text(html_report("marketsim: scenario comparison", sections), encoding="utf-8")
-    return ["comparison.csv", "roi_timeline.csv", *pngs, "report.html"]
+    return ["comparison.csv", "roi_timeline.csv", *pngs, *managed, "report.html"]
 
 
 def _benchmarks(summary: dict) -> str:
@@ -199,7 +240,7 @@ def _benchmarks(summary: dict) -> str:
 
 def write_roi(out: str | Path, result: "RoiResult", command: str = "", source: str | None = None) -> list[str]:
     """roi_timeline.csv, roi_kpis.csv, attribution.csv, roi.png, attribution.png, funnel.png,
-    economics.png and report.html into ``out``."""
+    economics.png and report.html into ``out`` (and decisions.csv, levers.png with management agents)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -220,6 +261,7 @@ def write_roi(out: str | Path, result: "RoiResult", command: str = "", source: s
     }
     for file, png in pngs.items():
         (out / file).write_bytes(png)
+    managed = _write_decisions(out, {name: result})
     kpis = result.kpis.assign(value=[_kpi_cell(m, lo, hi, k, result) for k, m, lo, hi in
                                      zip(result.kpis["kpi"], result.kpis["mean"], result.kpis["low"],
                                          result.kpis["high"])])
@@ -252,6 +294,8 @@ def write_roi(out: str | Path, result: "RoiResult", command: str = "", source: s
         ("Is this a company that could exist? KPIs beside published ranges", _benchmarks(result.summary)),
         ("Funnel", _image(pngs["funnel.png"], "funnel")),
         ("Economics", _image(pngs["economics.png"], "economics")),
+        *([("Levers and management decisions",
+            _decisions_section({name: result}, (out / "levers.png").read_bytes()))] if managed else []),
         ("Seeds and versions", _run_info({name: result}, command, [source] if source else None)),
     ]
     (out / "report.html").write_text(html_report(f"marketsim: ROI of marketing and sales — {name}", sections),
@@ -259,4 +303,4 @@ def write_roi(out: str | Path, result: "RoiResult", command: str = "", source: s
     (out / "run.json").write_text(json.dumps({"scenario": result.scenario.to_dict(), "seed": result.seed,
                                               "replications": result.replications, "command": command},
                                              indent=2, default=str) + "\n")
-    return ["roi_timeline.csv", "roi_kpis.csv", "attribution.csv", *pngs, "report.html", "run.json"]
+    return ["roi_timeline.csv", "roi_kpis.csv", "attribution.csv", *pngs, *managed, "report.html", "run.json"]

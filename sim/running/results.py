@@ -45,6 +45,8 @@ class RunResult:
     losses : one row per opportunity lost (cause).
     attribution : revenue credited per step, method and touch point (long format).
     journeys : traced customers' events, or ``None``.
+    decisions : the management agents' decisions (``replication, date, function, lever, before,
+        after, reason``), or ``None`` when the scenario has no ``[management]``.
     """
 
     scenario: Scenario
@@ -57,10 +59,11 @@ class RunResult:
     losses: pd.DataFrame
     attribution: pd.DataFrame
     journeys: pd.DataFrame | None = None
+    decisions: pd.DataFrame | None = None
     versions: dict[str, str] = field(default_factory=versions)
 
     def save(self, out: str | Path) -> Path:
-        """Write the tables: timeseries.csv, summary.json, run.json, deals.csv (and journeys.csv).
+        """Write the tables: timeseries.csv, summary.json, run.json, deals.csv (and journeys.csv, decisions.csv).
 
         Charts are a separate step: ``sim.report.charts.write_run_charts(result, out)``.
         """
@@ -78,6 +81,8 @@ class RunResult:
         (out / "run.json").write_text(json.dumps(run_info, indent=2, default=_json_default) + "\n")
         if self.journeys is not None:
             self.journeys.to_csv(out / "journeys.csv", index=False)
+        if self.decisions is not None:
+            self.decisions.to_csv(out / "decisions.csv", index=False)
         return out
 
 
@@ -99,3 +104,4 @@ class Replication:
     losses: pd.DataFrame
     attribution: pd.DataFrame
     journeys: pd.DataFrame | None
+    decisions: pd.DataFrame | None = None

@@ -30,6 +30,8 @@ def run_one(
     if engine not in ENGINES:
         raise ValueError(f"engine: {engine!r} is not allowed: must be one of {', '.join(map(repr, ENGINES))}")
     if engine == "reference":
+        if scenario.management is not None:
+            raise ValueError("engine: 'reference' does not simulate [management]; use engine 'fast'")
         from sim.engine.reference import ReferenceModel
 
         model = ReferenceModel(scenario, seed=seed, replication=replication, trace=trace)
@@ -74,7 +76,14 @@ def run_one(
     journeys = model.trace.frame() if model.trace is not None else None
     if journeys is not None:
         journeys.insert(0, "replication", replication)
-    return Replication(ts, summary, deals, losses, attribution, journeys)
+    decisions = None
+    if scenario.management is not None:
+        from sim.engine.management import DECISION_COLUMNS
+
+        management = getattr(model, "management", None)
+        decisions = management.decisions() if management is not None else pd.DataFrame(columns=list(DECISION_COLUMNS))
+        decisions.insert(0, "replication", replication)
+    return Replication(ts, summary, deals, losses, attribution, journeys, decisions)
 
 
 def run(
@@ -116,6 +125,7 @@ def run(
     )
     summaries = [p.summary for p in parts]
     journeys = [p.journeys for p in parts if p.journeys is not None]
+    decisions = [p.decisions for p in parts if p.decisions is not None]
     return RunResult(
         scenario=scenario,
         seed=int(seed),
@@ -127,4 +137,5 @@ def run(
         losses=pd.concat([p.losses for p in parts], ignore_index=True),
         attribution=pd.concat([p.attribution for p in parts], ignore_index=True),
         journeys=pd.concat(journeys, ignore_index=True) if journeys else None,
+        decisions=pd.concat(decisions, ignore_index=True) if decisions else None,
     )

@@ -30,6 +30,16 @@ def _type_name(annotation) -> str:
     return getattr(annotation, "__name__", str(annotation))
 
 
+def _optional_table(annotation) -> type[BaseModel] | None:
+    """The model of an ``X | None`` section, else None."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return None
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if len(args) == 1 and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+        return args[0]
+    return None
+
+
 def _constraints(field) -> str:
     parts = []
     for meta in field.metadata:
@@ -65,6 +75,12 @@ def scenario_keys(model: type[BaseModel] = Scenario, prefix: str = "") -> list[d
             continue
         if nested is not None and name != "plan":
             rows.extend(scenario_keys(nested, f"{key}."))
+            continue
+        optional = _optional_table(annotation)
+        if optional is not None:  # a section that is off unless the scenario has it
+            rows.append({"key": key, "type": "table (optional)", "default": "none", "allowed": "",
+                         "description": field.description or ""})
+            rows.extend(scenario_keys(optional, f"{key}."))
             continue
         if field.is_required():
             default = "required"

@@ -19,6 +19,7 @@ from pydantic import Field, ValidationError, model_validator
 from sim.scenario.base import (
     Buying, ChannelKind, Frozen, NetworkKind, NonNegative, Probability, Purchase, Renewal, ScenarioError, Tactic,
 )
+from sim.scenario.management import Management
 from sim.scenario.market import Market, Segment, WordOfMouth
 from sim.scenario.sales import HeadcountChange, Sales
 
@@ -29,6 +30,7 @@ __all__ = [
     "Economics",
     "Frozen",
     "HeadcountChange",
+    "Management",
     "Market",
     "Marketing",
     "NetworkKind",
@@ -97,6 +99,9 @@ class Scenario(Frozen):
     marketing: Marketing = Field(default_factory=Marketing)
     sales: Sales
     economics: Economics = Field(default_factory=Economics)
+    management: Management | None = Field(
+        None, description="Management agents that re-decide budgets and headcount; none: nobody does."
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> "Scenario":
@@ -119,6 +124,13 @@ class Scenario(Frozen):
         months = [c.month for c in self.sales.plan]
         if months != sorted(months):
             raise ValueError(f"sales.plan: months must be in increasing order, got {months}")
+        if self.management is not None and self.management.manages_marketing and self.channels:
+            n, shares = len(self.channels), self.management.marketing
+            if shares.min_channel_share * n > 1 or shares.max_channel_share * n < 1:
+                raise ValueError(
+                    f"management.marketing: channel shares between {shares.min_channel_share} and "
+                    f"{shares.max_channel_share} cannot add up to the budget over {n} channels; need "
+                    f"min_channel_share <= {1 / n:.3g} <= max_channel_share")
         return self
 
     # ----------------------------------------------------------------- construction
