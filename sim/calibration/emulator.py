@@ -1,7 +1,8 @@
 """A Gaussian-process emulator of a simulator's summaries (Higdon et al. 2008, JASA 103:570).
 
 The summaries of the design runs are standardised and reduced to their principal
-components (those explaining 99% of the variance, at most :data:`MAX_COMPONENTS`); one
+components (those explaining 99% of the variance, at most :data:`MAX_COMPONENTS` and one per
+five design runs); one
 Gaussian process per component (constant x anisotropic RBF kernel + white noise,
 hyperparameters by maximum marginal likelihood, scikit-learn) maps a point of the unit cube
 to the component's score. The white-noise term learns the simulator's own randomness, so a
@@ -118,7 +119,8 @@ def fit_emulator(unit: np.ndarray, y: np.ndarray, seed: int = 0) -> Emulator:
     standard = (y[:, kept] - mean) / scale
     _, singular, vt = np.linalg.svd(standard, full_matrices=False)
     share = np.cumsum(singular**2) / np.sum(singular**2)
-    k = int(min(MAX_COMPONENTS, np.searchsorted(share, EXPLAINED) + 1, len(singular)))
+    # No more components than the design can fit: each needs its own kernel hyperparameters.
+    k = int(min(MAX_COMPONENTS, max(2, len(unit) // 5), np.searchsorted(share, EXPLAINED) + 1, len(singular)))
     basis = vt[:k].T
     scores = standard @ basis
     score_scale = scores.std(axis=0)
