@@ -28,9 +28,9 @@ pytest.importorskip("emcee")
 
 #: The CI-size company: 2,000 customers, six months.
 SMALL = {"market.population": 2000, "time.horizon_days": 181}
-#: The fitted key: how often small firms start considering (what drives the lead flow).
-KEY = "market.segments.small.consider_rate"
-PRIOR = (0.0015, 0.024)
+#: The fitted key: how often small firms buy online (it moves new customers most).
+KEY = "market.segments.small.self_serve_rate"
+PRIOR = (0.005, 0.08)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def tiny(baseline):
 
 @pytest.fixture(scope="module")
 def hidden(tiny):
-    """A company whose consider rate of small firms is drawn from the prior (seeded), with a hiring plan."""
+    """A company whose self-serve rate of small firms is drawn from the prior (seeded), with a hiring plan."""
     rng = np.random.default_rng(2026)
     value = float(np.exp(rng.uniform(*np.log(PRIOR))))
     scenario = tiny.with_overrides({KEY: value,
@@ -61,7 +61,7 @@ def test_export_reads_back_and_its_inputs_reproduce_the_run(hidden, tiny, tmp_pa
     pd.testing.assert_frame_equal(back, table.astype({c: float for c in table.columns if c != "month"}),
                                   check_dtype=False)
     # The data's inputs, put into the plain scenario, drive the same company: same run, same CRM.
-    driven = drive(tiny.with_overrides({KEY: scenario.market.segments["small"].consider_rate}), back)
+    driven = drive(tiny.with_overrides({KEY: scenario.market.segments["small"].self_serve_rate}), back)
     assert driven.sales.headcount == 6 and [(c.month, c.headcount) for c in driven.sales.plan] == [(3, 8)]
     again = run_one(driven, 77)
     pd.testing.assert_frame_equal(crm_from_run(again.timeseries, again.deals, driven), table)
@@ -145,7 +145,7 @@ def test_fit_keys_must_be_scenario_numbers(tiny):
 # ---------------------------------------------------------------------- recovery, outputs, resume
 @pytest.fixture(scope="module")
 def calibrated(hidden, tmp_path_factory):
-    """`marketsim calibrate` on the hidden company: the consider rate and the negative control."""
+    """`marketsim calibrate` on the hidden company: the self-serve rate and the negative control."""
     folder = tmp_path_factory.mktemp("cal")
     write_crm(hidden[1], folder / "crm.csv")
     (folder / "fit.toml").write_text(
@@ -159,7 +159,7 @@ def calibrated(hidden, tmp_path_factory):
     return folder, command
 
 
-def test_calibrate_writes_its_outputs_and_recovers_the_hidden_consider_rate(calibrated, hidden):
+def test_calibrate_writes_its_outputs_and_recovers_the_hidden_self_serve_rate(calibrated, hidden):
     folder, _ = calibrated
     out = folder / "out"
     for name in ("posterior.csv", "summary.csv", "predictive.png", "calibrated.toml", "report.html", "run.json"):
@@ -216,7 +216,7 @@ def test_posterior_draws_drive_compare_and_roi(calibrated, tiny, tmp_path):
     assert len(draws) == 2 and set(draws[0]) == {KEY, "sales.annual_quota_usd"}
     variants, _ = variants_over_draws(tiny, draws)
     for label, scenarios in variants.items():
-        assert [s.market.segments["small"].consider_rate for s in scenarios] == [d[KEY] for d in draws], label
+        assert [s.market.segments["small"].self_serve_rate for s in scenarios] == [d[KEY] for d in draws], label
     out = tmp_path / "roi"
     code = main(["roi", str(SCENARIOS / "baseline.toml"), "--posterior", str(folder / "out" / "posterior.csv"),
                  "--replications", "2", "--no-marginal", "--workers", "1", "--quiet", "--out", str(out),
