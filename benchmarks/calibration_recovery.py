@@ -51,6 +51,7 @@ def main() -> None:
     parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.toml"))
     parser.add_argument("--fit", default=str(ROOT / "scenarios" / "calibration" / "fit.toml"))
     parser.add_argument("--companies", type=int, default=20)
+    parser.add_argument("--first", type=int, default=0, help="index of the first hidden company")
     parser.add_argument("--population", type=int, default=10_000)
     parser.add_argument("--simulations", type=int, default=400)
     parser.add_argument("--check", type=int, default=40)
@@ -68,7 +69,7 @@ def main() -> None:
     rows, checks = [], []
     started = time.time()
     with local_executor(args.workers) as executor:
-        for company in range(args.companies):
+        for company in range(args.first, args.first + args.companies):
             rng = np.random.default_rng([args.seed, company])
             truth = hidden_values(fit, rng)
             hidden = base.with_overrides({**truth, "time.horizon_days": 730})
