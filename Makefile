@@ -16,7 +16,7 @@ install: venv
 	$(PY) -m pip install --quiet -e .
 
 install-test: venv
-	$(PY) -m pip install --quiet -e ".[test,report,sweep,dashboard]"
+	$(PY) -m pip install --quiet -e ".[test,report,sweep,calibrate,dashboard]"
 
 demo: install
 	$(VENV)/bin/marketsim run $(SCENARIO) --out runs/demo --seed 7

@@ -3,7 +3,8 @@
 Layers, lowest first (a module may import from its own layer's package and from any lower
 layer, never from a higher one or from a sibling on the same level):
 
-    formatting <- scenario <- engine <- running <- {analysis | sweep} <- plots <- report <- {cli | dashboard}
+    formatting <- scenario <- engine <- running <- {analysis | sweep} <- calibration <- plots <- report
+        <- {cli | dashboard}
 
 Every import counts, including those inside functions; imports under ``if TYPE_CHECKING:``
 do not (they never run).
@@ -25,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"engine"},
     {"running"},
     {"analysis", "sweep"},
+    {"calibration"},
     {"plots"},
     {"report"},
     {"cli", "dashboard"},

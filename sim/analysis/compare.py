@@ -8,11 +8,11 @@ same seeds, in one batch with one progress bar, and writes ``comparison.csv``, `
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from sim.analysis.roi import RoiResult, roi_analysis, run_variants, variants_of
+from sim.analysis.roi import RoiResult, roi_analysis, run_variants, variants_of, variants_over_draws
 from sim.running.executors import Executor
 from sim.scenario.schema import Scenario
 
@@ -63,14 +63,22 @@ def compare(
     workers: int | None = None,
     progress: bool = False,
     executor: Executor | None = None,
+    draws: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, RoiResult]:
-    """ROI analysis of each scenario; every run of every scenario uses replications 0..R-1 of ``seed``."""
+    """ROI analysis of each scenario; every run of every scenario uses replications 0..R-1 of ``seed``.
+
+    ``draws`` (e.g. posterior draws): replication ``r`` of every scenario runs with draw ``r``'s
+    overrides applied; ``replications`` is then the number of draws.
+    """
     if not scenarios:
         raise ValueError("scenarios: at least one scenario is needed")
+    if draws:
+        replications = len(draws)
     names = _unique_names(scenarios)
-    variants: dict[str, Scenario] = {}
+    variants: dict[str, Scenario | list[Scenario]] = {}
     for name, scenario in zip(names, scenarios):
-        for label, variant in variants_of(scenario)[0].items():
+        labelled = variants_over_draws(scenario, draws)[0] if draws else variants_of(scenario)[0]
+        for label, variant in labelled.items():
             variants[f"{name}/{label}"] = variant
     runs = run_variants(
         variants, seed, replications, detail=[f"{n}/full" for n in names], workers=workers, progress=progress,

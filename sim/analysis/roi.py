@@ -52,6 +52,7 @@ __all__ = [
     "run_variants",
     "simulate",
     "variants_of",
+    "variants_over_draws",
 ]
 
 FUNCTIONS = ("marketing", "sales")
@@ -123,7 +124,7 @@ def simulate(scenario: Scenario, seed: int, replication: int, detail: bool = Fal
 
 
 def run_variants(
-    variants: Mapping[str, Scenario],
+    variants: Mapping[str, Scenario | Sequence[Scenario]],
     seed: int,
     replications: int,
     *,
@@ -135,6 +136,7 @@ def run_variants(
     """Every variant x replication in one batch (one progress bar), on the same seeds.
 
     Replication ``r`` of every variant uses the streams of (``seed``, ``r``): common random numbers.
+    A variant given as a sequence runs its entry ``r`` as replication ``r`` (posterior draws).
     ``executor`` (e.g. a ``DaskExecutor``) runs them instead of ``workers`` local processes.
     """
     from sim.running.executors import run_tasks
@@ -143,7 +145,8 @@ def run_variants(
         raise ValueError(f"replications: {replications!r} is not allowed: must be >= 1")
     labels = list(variants)
     tasks = [
-        dict(scenario=variants[label], seed=seed, replication=r, detail=label in detail)
+        dict(scenario=variants[label] if isinstance(variants[label], Scenario) else variants[label][r],
+             seed=seed, replication=r, detail=label in detail)
         for label in labels
         for r in range(replications)
     ]
@@ -376,6 +379,14 @@ def variants_of(scenario: Scenario, marginal: bool = False) -> tuple[dict[str, S
     return variants, described
 
 
+def variants_over_draws(scenario: Scenario, draws: Sequence[Mapping[str, Any]], marginal: bool = False
+                        ) -> tuple[dict[str, list[Scenario]], dict[str, tuple[str, str]]]:
+    """The variants of ``scenario`` with each draw's overrides (e.g. posterior draws) applied first:
+    ``{label: [variant at draw 0, draw 1, ...]}``."""
+    per_draw = [variants_of(scenario.with_overrides(draw), marginal)[0] for draw in draws]
+    return {label: [v[label] for v in per_draw] for label in per_draw[0]}, variants_of(scenario, marginal)[1]
+
+
 def analyse(
     scenario: Scenario,
     seed: int = 0,
@@ -385,8 +396,17 @@ def analyse(
     workers: int | None = None,
     progress: bool = False,
     executor: Executor | None = None,
+    draws: Sequence[Mapping[str, Any]] | None = None,
 ) -> RoiResult:
-    """Run the counterfactuals (and the +10% variants) of ``scenario`` and analyse them."""
-    variants, described = variants_of(scenario, marginal)
+    """Run the counterfactuals (and the +10% variants) of ``scenario`` and analyse them.
+
+    ``draws`` (overrides per replication, e.g. posterior draws): replication ``r`` runs with
+    draw ``r`` applied; ``replications`` is then the number of draws.
+    """
+    if draws:
+        variants, described = variants_over_draws(scenario, draws, marginal)
+        replications = len(draws)
+    else:
+        variants, described = variants_of(scenario, marginal)
     runs = run_variants(variants, seed, replications, workers=workers, progress=progress, executor=executor)
     return roi_analysis(scenario, runs, seed, marginal=described)

@@ -27,6 +27,8 @@ COMMAND_MODULES: list[str] = [
     "sim.cli.sweep",
     "sim.cli.analyze",
     "sim.cli.mmm",
+    "sim.cli.calibrate",
+    "sim.cli.forecast",
     "sim.cli.dashboard",
 ]
 

@@ -15,12 +15,14 @@ __all__ = [
     "check_out_file",
     "clear_stale",
     "prepare_out_dir",
+    "add_posterior_option",
     "add_run_options",
     "add_scenario_options",
     "load_scenario",
     "nonnegative_int",
     "options_text",
     "parse_overrides",
+    "posterior_draws",
     "positive_int",
     "WORKERS_HELP",
 ]
@@ -76,6 +78,24 @@ def add_run_options(parser: argparse.ArgumentParser, replications: int) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar or printed summary")
 
 
+def add_posterior_option(parser: argparse.ArgumentParser) -> None:
+    """``--posterior posterior.csv``: run over posterior draws instead of one parameter set."""
+    parser.add_argument(
+        "--posterior", metavar="CSV", default=None,
+        help="posterior.csv of `marketsim calibrate`: replication r runs with draw r's values "
+             "(--replications draws, evenly spaced over the file)",
+    )
+
+
+def posterior_draws(args: argparse.Namespace) -> list[dict[str, Any]] | None:
+    """The draws ``--posterior`` names (``--replications`` of them), or ``None``."""
+    if not getattr(args, "posterior", None):
+        return None
+    from sim.calibration.posterior import read_posterior
+
+    return read_posterior(args.posterior, args.replications)
+
+
 def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
     return dict(parse_override(item) for item in items)
 
@@ -89,6 +109,8 @@ def options_text(args: argparse.Namespace) -> str:
     """The run options of a command line, to repeat it in a report."""
     parts = [f" --replications {args.replications}", f" --seed {args.seed}"]
     parts += [f" --set {o}" for o in args.overrides]
+    if getattr(args, "posterior", None):
+        parts.append(f" --posterior {args.posterior}")
     return "".join(parts) + f" --out {args.out}"
 
 
