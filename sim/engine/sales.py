@@ -1,4 +1,4 @@
-"""The sales function: rep agents, the lead queue, outbound prospecting and the pipeline.
+"""The sales function: rep agents, their lead work, outbound prospecting and pipeline events.
 
 Reps are ``mesa.Agent`` objects (identity, hire date, skill, their own results); the team
 works on small arrays of them at once. Leads wait in a queue ordered by arrival; a lead
@@ -19,6 +19,7 @@ from sim.engine.customers import Stage
 from sim.engine.keyed import Kind
 from sim.engine.lead_queue import LeadQueue
 from sim.engine.negotiation import settle
+from sim.engine.pipeline import Pipeline
 from sim.engine.workload import lead_order, lead_score, lead_slots, rep_hours, route, sdr_slots, speed_to_lead
 from sim.scenario.schema import Buying, HeadcountChange
 
@@ -77,13 +78,7 @@ class SalesTeam:
         # Lead queue (arrival order) and pipeline (one row per open opportunity).
         self.queue = LeadQueue()
         self.accounts = np.zeros(0, dtype=np.int64)  # customers each rep (by serial) owns now
-        self.p_cust = np.empty(0, dtype=np.int64)
-        self.p_rep = np.empty(0, dtype=np.int64)  # position in self.reps
-        self.p_event = np.empty(0, dtype=np.int8)
-        self.p_day = np.empty(0, dtype=np.int64)
-        self.p_price = np.empty(0, dtype=np.float64)
-        self.p_open_day = np.empty(0, dtype=np.int64)
-        self.p_outbound = np.empty(0, dtype=bool)
+        self.pipe = Pipeline()
         self.reset_counters()
         self.plan = list(self.config.plan)  # the headcount plan (a head of sales may replan it)
         self._hired = 0  # reps hired so far: a rep's serial number keys its draws
@@ -125,10 +120,10 @@ class SalesTeam:
     def _release(self, count: int, day: int) -> None:
         """The most recent hires leave first; their open deals are lost."""
         leaving = list(range(len(self.reps) - count, len(self.reps)))
-        gone = np.isin(self.p_rep, leaving)
+        gone = np.isin(self.pipe.rep, leaving)
         if gone.any():
             self._lose(np.flatnonzero(gone), day, "rep_left")
-            self._drop(gone)
+            self.pipe.drop(gone)
         customers = self.model.customers
         for pos in reversed(leaving):
             rep = self.reps.pop(pos)
@@ -172,7 +167,7 @@ class SalesTeam:
             return np.zeros(0, dtype=np.int64)
         prod = self.productivities(day)
         capacity = np.maximum(1, np.round(self.config.capacity * prod)).astype(np.int64)
-        open_now = np.bincount(self.p_rep, minlength=len(self.reps))
+        open_now = np.bincount(self.pipe.rep, minlength=len(self.reps))
         return np.maximum(capacity - open_now, 0)
 
     # ------------------------------------------------------------------ leads
@@ -192,9 +187,9 @@ class SalesTeam:
     def _plan_hours(self, day: int) -> None:
         """Each rep's hours today after its committed work (open deals, accounts)."""
         n = len(self.reps)
-        stage = self.model.customers.stage[self.p_cust]
-        in_discovery = np.bincount(self.p_rep[stage == Stage.OPPORTUNITY], minlength=n)
-        in_negotiation = np.bincount(self.p_rep[stage == Stage.NEGOTIATION], minlength=n)
+        stage = self.model.customers.stage[self.pipe.cust]
+        in_discovery = np.bincount(self.pipe.rep[stage == Stage.OPPORTUNITY], minlength=n)
+        in_negotiation = np.bincount(self.pipe.rep[stage == Stage.NEGOTIATION], minlength=n)
         self._hours = rep_hours(
             self.config.time, self.productivities(day), in_discovery, in_negotiation, self.accounts[self._serials]
         )
@@ -353,7 +348,7 @@ class SalesTeam:
         to_negotiation = np.where(discovery <= 0, 0, to_negotiation)
         competitor = self._competitor_days(idx, seg, reps, Kind.COMPETITOR_OPEN)
         lost = competitor <= to_negotiation
-        self._append(
+        self.pipe.append(
             idx,
             reps,
             np.where(lost, _LOST_COMPETITOR, _START_NEGOTIATION),
@@ -369,36 +364,22 @@ class SalesTeam:
         rate = self.model.segments.competitor_rate[seg] * (1.0 - 0.5 * skill)
         return self.model.keys.geometric(kind, idx, self.model.customers.moves[idx], 0, rate)
 
-    def _append(self, cust, rep, event, when, price, open_day, outbound) -> None:
-        self.p_cust = np.concatenate([self.p_cust, cust])
-        self.p_rep = np.concatenate([self.p_rep, rep])
-        self.p_event = np.concatenate([self.p_event, event.astype(np.int8)])
-        self.p_day = np.concatenate([self.p_day, when])
-        self.p_price = np.concatenate([self.p_price, price])
-        self.p_open_day = np.concatenate([self.p_open_day, open_day])
-        self.p_outbound = np.concatenate([self.p_outbound, outbound])
-
-    def _drop(self, mask: np.ndarray) -> None:
-        keep = ~mask
-        for name in ("p_cust", "p_rep", "p_event", "p_day", "p_price", "p_open_day", "p_outbound"):
-            setattr(self, name, getattr(self, name)[keep])
-
     def close_due(self, day: int) -> None:
         """Handle every pipeline event due today (a negotiation may settle on its first day)."""
         for _ in range(3):
-            due = self.p_day <= day
+            due = self.pipe.day <= day
             if not due.any():
                 return
             rows = np.flatnonzero(due)
-            event = self.p_event[rows]
+            event = self.pipe.event[rows]
             self._negotiate(rows[event == _START_NEGOTIATION], day)
             self._close_won(rows[event == _WIN], day)
             self._lose(rows[(event == _LOST_COMPETITOR)], day, "competitor")
             self._lose(rows[(event == _LOST_NO_DEAL)], day, "no_agreement")
             self._lose(rows[(event == _NO_DECISION)], day, "no_decision")
-            finished = due & (self.p_event != _START_NEGOTIATION)
+            finished = due & (self.pipe.event != _START_NEGOTIATION)
             finished[rows[event == _START_NEGOTIATION]] = False
-            self._drop(finished)
+            self.pipe.drop(finished)
 
     def _negotiate(self, rows: np.ndarray, day: int) -> None:
         if rows.size == 0:
@@ -406,11 +387,11 @@ class SalesTeam:
         model = self.model
         customers = model.customers
         cfg = self.config
-        idx = self.p_cust[rows]
+        idx = self.pipe.cust[rows]
         customers.move(idx, Stage.NEGOTIATION, day, "negotiation")
         customers.touch(idx, customers.sales_touch, day)
         seg = customers.segment_of(idx)
-        reps = self.p_rep[rows]
+        reps = self.pipe.rep[rows]
         skill = self._skills[reps]
         list_price = model.segments.list_price[seg]
         floor = list_price * (1.0 - cfg.max_discount)
@@ -424,17 +405,17 @@ class SalesTeam:
         ends = np.where(agreed & ~quiet, close_day, deadline)
         lost_to_competitor = competitor <= ends
         event = np.select([lost_to_competitor, quiet, agreed], [_LOST_COMPETITOR, _NO_DECISION, _WIN], _LOST_NO_DEAL)
-        self.p_event[rows] = event
-        self.p_day[rows] = day + np.where(lost_to_competitor, competitor, ends)
-        self.p_price[rows] = price
+        self.pipe.event[rows] = event
+        self.pipe.day[rows] = day + np.where(lost_to_competitor, competitor, ends)
+        self.pipe.price[rows] = price
 
     def _close_won(self, rows: np.ndarray, day: int) -> None:
         if rows.size == 0:
             return
-        idx = self.p_cust[rows]
-        price = self.p_price[rows]
-        reps = self.p_rep[rows]
-        outbound = self.p_outbound[rows]
+        idx = self.pipe.cust[rows]
+        price = self.pipe.price[rows]
+        reps = self.pipe.rep[rows]
+        outbound = self.pipe.outbound[rows]
         commission = price * self.config.commission_rate
         for r, value, fee in zip(reps.tolist(), price.tolist(), commission.tolist()):
             rep = self.reps[r]
@@ -444,7 +425,7 @@ class SalesTeam:
         self.commission_usd += float(commission.sum())
         self.deals_won += idx.size
         self._own(idx, reps)
-        open_day = self.p_open_day[rows]
+        open_day = self.pipe.open_day[rows]
         for how, group in (("inbound_rep", ~outbound), ("outbound_rep", outbound)):
             if group.any():
                 self.model.win(idx[group], price[group], day, how, rep=reps[group], open_day=open_day[group])
@@ -470,11 +451,11 @@ class SalesTeam:
     def _lose(self, rows: np.ndarray, day: int, cause: str) -> None:
         if rows.size == 0:
             return
-        for r in self.p_rep[rows].tolist():
+        for r in self.pipe.rep[rows].tolist():
             self.reps[r].deals_lost += 1
         self.deals_lost += rows.size
-        self.model.customers.move(self.p_cust[rows], Stage.LOST, day, cause)
-        self.model.record_loss(self.p_cust[rows], day, cause, self.p_rep[rows])
+        self.model.customers.move(self.pipe.cust[rows], Stage.LOST, day, cause)
+        self.model.record_loss(self.pipe.cust[rows], day, cause, self.pipe.rep[rows])
 
     # ------------------------------------------------------------------ schedule
     def step(self, day: int) -> None:
@@ -492,7 +473,7 @@ class SalesTeam:
 
     def open_opportunities(self) -> np.ndarray:
         """Customers with an open opportunity (in discovery or negotiation)."""
-        return self.p_cust
+        return self.pipe.cust
 
     def replan(self, month: int, headcount: int) -> None:
         """Aim for ``headcount`` reps from ``month`` on, replacing the plan's changes from that month

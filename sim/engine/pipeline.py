@@ -1,0 +1,43 @@
+"""Open opportunities, one row each, as aligned arrays.
+
+Columns: ``cust`` (customer), ``rep`` (position in the team's active reps), ``event`` (the
+next pipeline event), ``day`` (when it is due), ``price`` (agreed price, once negotiated),
+``open_day`` and ``outbound`` (how the opportunity was opened).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Pipeline"]
+
+
+class Pipeline:
+    """The sales team's open opportunities."""
+
+    COLUMNS = ("cust", "rep", "event", "day", "price", "open_day", "outbound")
+
+    def __init__(self) -> None:
+        self.cust = np.empty(0, dtype=np.int64)
+        self.rep = np.empty(0, dtype=np.int64)
+        self.event = np.empty(0, dtype=np.int8)
+        self.day = np.empty(0, dtype=np.int64)
+        self.price = np.empty(0, dtype=np.float64)
+        self.open_day = np.empty(0, dtype=np.int64)
+        self.outbound = np.empty(0, dtype=bool)
+
+    def append(self, cust, rep, event, when, price, open_day, outbound) -> None:
+        """Add opportunities (one value per row in each argument)."""
+        self.cust = np.concatenate([self.cust, cust])
+        self.rep = np.concatenate([self.rep, rep])
+        self.event = np.concatenate([self.event, event.astype(np.int8)])
+        self.day = np.concatenate([self.day, when])
+        self.price = np.concatenate([self.price, price])
+        self.open_day = np.concatenate([self.open_day, open_day])
+        self.outbound = np.concatenate([self.outbound, outbound])
+
+    def drop(self, mask: np.ndarray) -> None:
+        """Remove the rows where ``mask`` is true."""
+        keep = ~mask
+        for name in self.COLUMNS:
+            setattr(self, name, getattr(self, name)[keep])
