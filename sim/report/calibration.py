@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.report.charts import figure_png
-from sim.report.html import _image, _table, html_report
+from sim.report.html import html_image, html_report, html_table
 
 if TYPE_CHECKING:
     from sim.calibration.forecast import ForecastResult
@@ -57,10 +57,10 @@ def write_calibration_report(out: str | Path, result: "CalibrationResult", comma
     sections = [
         ("", f"<p class=\"note\"><code>{html.escape(command)}</code></p>" if command else ""),
         ("Method and budget", method),
-        ("Posterior (90% intervals)", _table(result.summary)),
-        ("Data against the posterior predictive", _image(png, "posterior predictive") + _table(coverage)),
+        ("Posterior (90% intervals)", html_table(result.summary)),
+        ("Data against the posterior predictive", html_image(png, "posterior predictive") + html_table(coverage)),
         ("Emulator check (runs it was not fitted on; a right emulator has inside_90 near 0.9, rmse_z near 1)",
-         _table(check_rows)),
+         html_table(check_rows)),
         ("Sampler", f"<pre>{html.escape(json.dumps(info['sampler'], indent=1))}</pre>"),
     ]
     _replace(out / "report.html", html_report(f"Calibration of {result.scenario.name}", sections).encode())

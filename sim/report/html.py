@@ -21,7 +21,7 @@ from sim.report.charts import figure_png
 if TYPE_CHECKING:
     from sim.analysis.roi import RoiResult
 
-__all__ = ["write_comparison", "write_roi", "html_report"]
+__all__ = ["html_image", "html_report", "html_table", "write_comparison", "write_roi"]
 
 
 def _fmt(value: Any) -> str:
@@ -62,7 +62,8 @@ def _kpi_cell(mean, low, high, kpi: str = "", result: "RoiResult | None" = None)
     return _Html(f"{_fmt(mean)}<br><small>[{_fmt(low)}, {_fmt(high)}]</small>")
 
 
-def _table(frame: pd.DataFrame) -> str:
+def html_table(frame: pd.DataFrame) -> str:
+    """A table of the report (money and counts formatted as everywhere else)."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{v.markup if isinstance(v, _Html) else _fmt(v)}</td>"
@@ -93,7 +94,8 @@ def html_report(title: str, sections: Sequence[tuple[str, str]]) -> str:
     )
 
 
-def _image(png: bytes, alt: str) -> str:
+def html_image(png: bytes, alt: str) -> str:
+    """A chart embedded in the report (PNG bytes as a data URL)."""
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
 
 
@@ -160,9 +162,9 @@ def _decisions_section(results: dict[str, "RoiResult"], png: bytes) -> str:
     shown = table.head(_DECISIONS_SHOWN)
     more = f" (the first {_DECISIONS_SHOWN} of {len(table)}; decisions.csv has every replication's)" \
         if len(table) > _DECISIONS_SHOWN else " (decisions.csv has every replication's, with the reviews that held)"
-    return (_image(png, "levers and decisions")
+    return (html_image(png, "levers and decisions")
             + f"<p class=\"note\">Decisions of replication 0 that moved a lever{more}.</p>"
-            + (_table(shown) if len(shown) else "<p>No decision moved a lever.</p>"))
+            + (html_table(shown) if len(shown) else "<p>No decision moved a lever.</p>"))
 
 
 def _write_decisions(out: Path, results: dict[str, "RoiResult"]) -> list[str]:
@@ -212,11 +214,11 @@ def write_comparison(
     sections = [
         ("", f"<p>{len(results)} scenarios, each run with and without each function. {_DEFINITIONS}</p>"),
         ("Payback and ROI", _payback_text(results)),
-        ("ROI timelines", _image(pngs["roi.png"], "ROI timelines")),
-        ("KPIs (mean, [95% interval])", _table(wide)),
-        ("Scenario differences, key by key", _table(diffs) if len(diffs) else "<p>The scenarios are identical.</p>"),
-        ("Funnel", _image(pngs["funnel.png"], "funnel")),
-        ("Economics", _image(pngs["economics.png"], "economics")),
+        ("ROI timelines", html_image(pngs["roi.png"], "ROI timelines")),
+        ("KPIs (mean, [95% interval])", html_table(wide)),
+        ("Scenario differences, key by key", html_table(diffs) if len(diffs) else "<p>The scenarios are identical.</p>"),
+        ("Funnel", html_image(pngs["funnel.png"], "funnel")),
+        ("Economics", html_image(pngs["economics.png"], "economics")),
         *([("Levers and management decisions",
             _decisions_section(results, (out / "levers.png").read_bytes()))] if managed else []),
         ("Seeds and versions", _run_info(results, command, sources)),
@@ -233,7 +235,7 @@ def _benchmarks(summary: dict) -> str:
     table["value"] = [_kpi_cell(m, lo, hi) for m, lo, hi in zip(table["mean"], table["low"], table["high"])]
     table["range"] = [f"{lo:g}-{hi:g}" for lo, hi in zip(table["range_low"], table["range_high"])]
     inside = int((table["verdict"] == "inside").sum())
-    return (_table(table[["kpi", "value", "range", "verdict", "published", "source"]])
+    return (html_table(table[["kpi", "value", "range", "verdict", "published", "source"]])
             + f"<p class=\"note\">{inside} of {len(table)} inside their published range "
               "(mid-market B2B SaaS, ACV about $25k).</p>")
 
@@ -280,20 +282,20 @@ def write_roi(out: str | Path, result: "RoiResult", command: str = "", source: s
     sections = [
         ("", f"<p>Scenario <b>{html.escape(name)}</b>: {html.escape(result.scenario.description)}</p>{_DEFINITIONS}"),
         ("Payback and ROI", _payback_text({name: result})),
-        ("ROI timelines", _image(pngs["roi.png"], "ROI timelines")),
-        ("KPIs at the horizon (mean, [95% interval])", _table(kpis[["kpi", "value"]])),
+        ("ROI timelines", html_image(pngs["roi.png"], "ROI timelines")),
+        ("KPIs at the horizon (mean, [95% interval])", html_table(kpis[["kpi", "value"]])),
         *([("Marginal ROI: what the next increment buys",
             f"<p>Each function's budget raised against the full scenario, on the same seeds:</p><ul>{marginal}</ul>"
             "<p class=\"note\">Marginal ROI = (extra gross profit - extra cost of the function) / extra cost of the "
             "function. A headcount is whole: +10% of reps is rounded to whole reps (at least one); a fractional "
             "headcount would be a mix of the two neighbouring headcounts and give the same ratio.</p>")]
           if result.marginal else []),
-        ("Attributed vs incremental", _image(pngs["attribution.png"], "attribution") + _table(attribution)
+        ("Attributed vs incremental", html_image(pngs["attribution.png"], "attribution") + html_table(attribution)
          + "<p class=\"note\">credit_vs_incremental = gross profit a heuristic credits to the function / its "
            "incremental gross profit (above 1: the heuristic over-credits).</p>"),
         ("Is this a company that could exist? KPIs beside published ranges", _benchmarks(result.summary)),
-        ("Funnel", _image(pngs["funnel.png"], "funnel")),
-        ("Economics", _image(pngs["economics.png"], "economics")),
+        ("Funnel", html_image(pngs["funnel.png"], "funnel")),
+        ("Economics", html_image(pngs["economics.png"], "economics")),
         *([("Levers and management decisions",
             _decisions_section({name: result}, (out / "levers.png").read_bytes()))] if managed else []),
         ("Seeds and versions", _run_info({name: result}, command, [source] if source else None)),
