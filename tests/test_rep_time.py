@@ -86,7 +86,7 @@ def test_lead_order_by_policy():
 
 
 def test_lead_score_is_fit_times_intent():
-    score = lead_score(np.array([50.0, 200.0, 100.0]), np.array([100.0, 100.0, 100.0]), np.array([0.5, 0.5, 1.2]))
+    score = [lead_score(budget, 100.0, memory) for budget, memory in ((50.0, 0.5), (200.0, 0.5), (100.0, 1.2))]
     assert score == pytest.approx([0.25, 0.5, 1.0])
 
 

@@ -19,8 +19,9 @@ from sim.engine.customers import Stage
 from sim.engine.keyed import Kind
 from sim.engine.lead_queue import LeadQueue
 from sim.engine.negotiation import settle
+from sim.engine.outbound import calls_day
 from sim.engine.pipeline import Pipeline
-from sim.engine.workload import lead_order, lead_score, lead_slots, rep_hours, route, sdr_slots, speed_to_lead
+from sim.engine.workload import ROUTING_CODE, RepHours, time_args, lead_day, lead_scores, rep_day, speed_to_lead
 from sim.scenario.schema import Buying, HeadcountChange
 
 if TYPE_CHECKING:
@@ -74,6 +75,12 @@ class SalesTeam:
         segs = model.segments
         self._buying = np.array([_BUYING_CODE[s.buying] for s in segs.configs], dtype=np.int8)
         self._rep_segments = np.flatnonzero(self._buying != _SELF_SERVE)
+        cfg = self.config
+        self._time = time_args(cfg.time)
+        self._segment_rules = (self._buying, segs.list_price, segs.self_serve_rate, segs.qualification_rate)
+        self._rules = (cfg.lead_stale_days, float(cfg.mql_threshold), ROUTING_CODE[cfg.routing], float(cfg.leads_per_day),
+                       float(cfg.time.lead_hours))
+        self._speed = speed_to_lead(np.arange(cfg.lead_stale_days + 1), cfg.lead_half_life_days)
         self.stale_by_segment = np.zeros(len(segs.configs), dtype=np.int64)  # whole run, per segment
         # Lead queue (arrival order) and pipeline (one row per open opportunity).
         self.queue = LeadQueue()
@@ -157,181 +164,101 @@ class SalesTeam:
 
     def productivities(self, day: int) -> np.ndarray:
         """Each active rep's share of full productivity (the same linear ramp as :meth:`SalesRep.productivity`)."""
-        ramp = self.config.ramp_days
-        if ramp == 0:
-            return np.ones(len(self.reps))
-        return np.clip((day - self._hire_days) / ramp, 0.0, 1.0)
+        return self._rep_day(day)[0]
 
     def free_capacity(self, day: int) -> np.ndarray:
-        if not self.reps:
-            return np.zeros(0, dtype=np.int64)
-        prod = self.productivities(day)
-        capacity = np.maximum(1, np.round(self.config.capacity * prod)).astype(np.int64)
-        open_now = np.bincount(self.pipe.rep, minlength=len(self.reps))
-        return np.maximum(capacity - open_now, 0)
+        """Each active rep's room for more open deals."""
+        return self._rep_day(day)[1]
+
+    def _rep_day(self, day: int) -> tuple:
+        """Productivity, free capacity and the hours of :func:`rep_hours` of each active rep (one compiled call)."""
+        cfg = self.config
+        return rep_day(day, cfg.ramp_days, self._hire_days, cfg.capacity, self.pipe.rep, self.pipe.cust,
+                       self.model.customers.stage, self.accounts[self._serials], self._time)
 
     # ------------------------------------------------------------------ leads
     def add_leads(self, idx: np.ndarray, day: int, source: str) -> None:
         """Turn customers into leads and queue them (marketing calls this)."""
         if idx.size == 0:
             return
-        self.model.customers.move(idx, Stage.LEAD, day, source)
-        model = self.model
-        seg = model.customers.segment_of(idx)
-        score = lead_score(model.reservation_now(idx, day), model.segments.list_price[seg], model.customers.memory_now(idx, day))
+        customers = self.model.customers
+        customers.move(idx, Stage.LEAD, day, source)
+        score = lead_scores(idx, day, *customers.price_args(day, self.model.config.market.brand_price_premium),
+                            customers.segment_start, self.model.segments.list_price)
         self.queue.add(idx, day, score)
         self.leads += idx.size
         if source != "organic":
             self.marketing_leads += idx.size
 
     def _plan_hours(self, day: int) -> None:
-        """Each rep's hours today after its committed work (open deals, accounts)."""
-        n = len(self.reps)
-        stage = self.model.customers.stage[self.pipe.cust]
-        in_discovery = np.bincount(self.pipe.rep[stage == Stage.OPPORTUNITY], minlength=n)
-        in_negotiation = np.bincount(self.pipe.rep[stage == Stage.NEGOTIATION], minlength=n)
-        self._hours = rep_hours(
-            self.config.time, self.productivities(day), in_discovery, in_negotiation, self.accounts[self._serials]
-        )
-        self._outbound_hours = self._hours.after_leads(np.zeros(n))
+        """Each rep's productivity, free capacity and hours today after its committed work (open
+        deals, accounts)."""
+        self._prod, self._free, *hours = self._rep_day(day)
+        self._hours = RepHours(*hours, self.config.time.outbound)
+        self._outbound_hours = self._hours.after_leads(np.zeros(len(self.reps)))
         if self.config.time.hours_per_week is not None:
             for name in ("available", "deals", "accounts"):
                 self.hours[name] = float(getattr(self._hours, name).sum())
 
-    def _route(self, lead_ids: np.ndarray, slots: np.ndarray) -> np.ndarray:
-        """The rep (position) each lead goes to: its most preferred rep with room, by a
-        preference keyed by the lead and the rep's serial number."""
-        n, r = lead_ids.size, len(self.reps)
-        moves = self.model.customers.moves[lead_ids]
-        preference = self.model.keys.uniform(
-            Kind.ROUTE, np.repeat(lead_ids, r), np.repeat(moves, r), np.tile(self._serials, n)
-        )
-        return route(preference.reshape(n, r), slots)
-
     def work_leads(self, day: int) -> None:
         """Self-serve purchases, stale leads, nurture below the MQL threshold, and reps working
-        leads in the routing policy's order within their hours."""
+        leads in the routing policy's order within their hours (decided in one compiled call,
+        :func:`sim.engine.workload.lead_day`, then applied here in that order)."""
         ids, arrived, score = self.queue.flush()
         self._plan_hours(day)
         model = self.model
         customers = model.customers
         cfg = self.config
-        still = customers.stage[ids] == Stage.LEAD
-        ids, arrived, score = ids[still], arrived[still], score[still]
-        if ids.size == 0:
-            self.queue.keep(ids, arrived, score)
+        work = lead_day(model.keys.root, day, (ids, arrived, score), customers, model.config.market.brand_price_premium,
+                        self._segment_rules, self._rules, self._speed, cfg.sdr, self._serials, self._prod, self._free,
+                        self._hours.leads)
+        if work.live.size == 0:
+            self.queue.keep(ids[:0], arrived[:0], score[:0])
             return
-        seg = customers.segment_of(ids)
-        buying = self._buying[seg]
-        keys = model.keys
-        u = keys.uniform(Kind.SELF_SERVE, ids, customers.moves[ids], day - customers.stage_day[ids])
-        # Self-serve: buy online at list price when it is acceptable.
-        list_price = model.segments.list_price[seg]
-        willing = model.reservation_now(ids, day) >= list_price
-        online = (buying != _REP_ONLY) & willing & (u < model.segments.self_serve_rate[seg])
-        if online.any():
-            model.win(ids[online], list_price[online], day, "self_serve", rep=None)
-            self.self_serve_wins += int(online.sum())
-        # Stale: nobody worked it in time.
-        stale = ~online & (arrived <= day - cfg.lead_stale_days)
-        if stale.any():
-            customers.move(ids[stale], Stage.LOST, day, "stale_lead")
-            self.stale_leads += int(stale.sum())
-            self.stale_by_segment += np.bincount(seg[stale], minlength=self.stale_by_segment.size)
-        # Below the MQL threshold, marketing keeps the lead to nurture: it is not passed to sales.
-        nurture = ~online & ~stale & (buying != _SELF_SERVE) & (score < cfg.mql_threshold)
-        if nurture.any():
-            customers.move(ids[nurture], Stage.CONSIDERING, day, "nurture")
-            self.nurtured_leads += int(nurture.sum())
-        waiting = ~online & ~stale & ~nurture
-        ids, arrived, score, seg, buying = ids[waiting], arrived[waiting], score[waiting], seg[waiting], buying[waiting]
-        order = lead_order(cfg.routing, arrived, score)
-        order = order[buying[order] != _SELF_SERVE]
-        taken = np.zeros(ids.size, dtype=bool)
-        lead_hours_used = np.zeros(len(self.reps))
-        sdrs = cfg.sdr.headcount
-        if order.size and self.reps:
-            prod = self.productivities(day)
-            slots = np.minimum(np.floor(cfg.leads_per_day * prod).astype(np.int64), self.free_capacity(day))
-            u = keys.uniform(Kind.LEAD_SLOTS, self._serials, day, 0)
-            slots = np.minimum(slots, lead_slots(self._hours.leads, cfg.time.lead_hours, u))
-            n_take = int(min(slots.sum(), order.size))
-            if sdrs:  # SDRs work the leads; reps meet only those that qualify
-                n_take = min(sdr_slots(cfg.sdr, keys.uniform(Kind.SDR_SLOTS, np.arange(sdrs), day, 0)), order.size)
-            pick = order[:n_take]
-            u = keys.uniform(Kind.QUALIFY, ids[pick], customers.moves[ids[pick]], 0)
-            qualifies = u < model.segments.qualification_rate[seg[pick]] * speed_to_lead(day - arrived[pick], cfg.lead_half_life_days)
-            if sdrs:  # and book meetings only while the reps have slots for them
-                pick = pick[np.cumsum(qualifies) <= slots.sum()]
-                qualifies = qualifies[: pick.size]
-            if pick.size:
-                lead_ids = ids[pick]
-                reps = self._route(lead_ids[qualifies] if sdrs else lead_ids, slots)
-                taken[pick] = True
-                self.leads_worked += pick.size
-                lead_hours_used = np.bincount(reps, minlength=len(self.reps)) * cfg.time.lead_hours
-                customers.touch(lead_ids, customers.sales_touch, day)
-                customers.move(lead_ids[~qualifies], Stage.AWARE, day, "disqualified")
-                self._open(lead_ids[qualifies], reps if sdrs else reps[qualifies], day, outbound=False)
-        self._outbound_hours = self._hours.after_leads(lead_hours_used)
+        if work.online.size:  # self-serve: buy online at list price when it is acceptable
+            model.win(ids[work.online], work.online_price, day, "self_serve", rep=None)
+            self.self_serve_wins += work.online.size
+        if work.stale.size:  # nobody worked it in time
+            customers.move(ids[work.stale], Stage.LOST, day, "stale_lead")
+            self.stale_leads += work.stale.size
+            self.stale_by_segment += work.stale_by_segment
+        if work.nurture.size:  # below the MQL threshold marketing keeps the lead to nurture
+            customers.move(ids[work.nurture], Stage.CONSIDERING, day, "nurture")
+            self.nurtured_leads += work.nurture.size
+        if work.picked.size:
+            lead_ids = ids[work.picked]
+            self.leads_worked += lead_ids.size
+            customers.touch(lead_ids, customers.sales_touch, day)
+            customers.move(lead_ids[~work.qualifies], Stage.AWARE, day, "disqualified")
+            self._open(lead_ids[work.qualifies], work.reps, day, outbound=False)
+        self._free = work.free
+        self._outbound_hours = self._hours.after_leads(work.lead_hours)
         if cfg.time.hours_per_week is not None:
-            self.hours["leads"] = float(lead_hours_used.sum())
-        self.queue.keep(ids[~taken], arrived[~taken], score[~taken])
+            self.hours["leads"] = float(work.lead_hours.sum())
+        self.queue.keep(ids[work.waiting], arrived[work.waiting], score[work.waiting])
 
     # ------------------------------------------------------------------ outbound
     def prospect(self, day: int) -> None:
         """Reps call random prospects of the rep-served segments: as many calls as their
         outbound hours allow (and no more than ``outbound_calls_per_day``), while they have
-        room for another deal."""
+        room for another deal (decided by :func:`sim.engine.outbound.calls_day`)."""
         if not self.reps or self._rep_segments.size == 0 or self.config.outbound_calls_per_day == 0:
             return
         model = self.model
         customers = model.customers
-        cfg = self.config
-        free = self.free_capacity(day)
-        expected = cfg.outbound_calls_per_day * self.productivities(day) * (free > 0)
-        expected = np.minimum(expected, self._outbound_hours / cfg.time.call_hours)
-        keys = model.keys
-        calls = np.floor(expected + keys.uniform(Kind.CALLS, self._serials, day, 0)).astype(np.int64)
-        total = int(calls.sum())
+        total, reached, targets, callers = calls_day(
+            model.keys.root, day, self.config, self._prod, self._free, self._outbound_hours, self._serials,
+            self._rep_segments, customers, model.segments.outbound_response_rate,
+        )
         if total == 0:
             return
         self.outbound_calls += total
-        if cfg.time.hours_per_week is not None:
-            self.hours["outbound"] = total * cfg.time.call_hours
-        caller = np.repeat(np.arange(len(self.reps)), calls)
-        # A uniform prospect among all customers of the rep-served segments: one draw places
-        # each call on the segments laid end to end (so segments are hit in proportion to size).
-        sizes = customers.segment_size[self._rep_segments]
-        before = np.cumsum(sizes) - sizes
-        # Call k of rep r on day d reaches a prospect keyed by (r, d, k): who a rep calls does
-        # not depend on what the other reps do.
-        nth = np.arange(total) - np.repeat(np.cumsum(calls) - calls, calls)
-        u_target = keys.uniform(Kind.CALL_TARGET, self._serials[caller], day, nth)
-        position = (u_target * float(sizes.sum())).astype(np.int64)
-        k = np.searchsorted(before, position, side="right") - 1
-        seg_of_call = self._rep_segments[k]
-        target = customers.segment_start[seg_of_call] + (position - before[k])
-        u = keys.uniform(Kind.CALL_RESPONSE, target, customers.moves[target], day)
-        # One call per prospect per day; prospects already in the funnel's later stages decline.
-        _, first = np.unique(target, return_index=True)
-        once = np.zeros(total, dtype=bool)
-        once[first] = True
-        open_stage = customers.stage[target] <= Stage.CONSIDERING
-        reached = once & open_stage
-        customers.touch(target[reached], customers.sales_touch, day)
-        memory = customers.memory_now(target, day)
-        p = model.segments.outbound_response_rate[seg_of_call] * (1.0 + self.config.brand_outbound_lift * memory)
-        success = reached & (u < p)
-        # A rep opens no more opportunities than it has free capacity for.
-        chosen = np.flatnonzero(success)
-        if chosen.size:
-            callers = caller[chosen]  # sorted, since calls are grouped by caller
-            order_in_rep = np.arange(chosen.size) - np.searchsorted(callers, callers)
-            keep = order_in_rep < free[callers]
-            chosen, callers = chosen[keep], callers[keep]
-            self.outbound_opportunities += chosen.size
-            self._open(target[chosen], callers, day, outbound=True)
+        if self.config.time.hours_per_week is not None:
+            self.hours["outbound"] = total * self.config.time.call_hours
+        customers.touch(reached, customers.sales_touch, day)
+        if targets.size:
+            self.outbound_opportunities += targets.size
+            self._open(targets, callers, day, outbound=True)
 
     # ------------------------------------------------------------------ pipeline
     def _open(self, idx: np.ndarray, reps: np.ndarray, day: int, outbound: bool) -> None:
