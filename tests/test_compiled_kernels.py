@@ -71,3 +71,24 @@ def test_renewal_draws_are_the_numpy_expressions_bit_for_bit():
     np.testing.assert_array_equal(grow, want_grow)
     want_price = (price[idx].astype(float) * (1.0 + size[seg])).astype(np.float32)
     assert grown[grow].tobytes() == want_price[want_grow].tobytes()
+
+
+@pytest.mark.parametrize("exponent", [0.2, 1.0, 5.0])
+def test_settle_is_the_first_crossing_of_seller_ask_and_buyer_offer_bit_for_bit(exponent):
+    """The compiled negotiation against the grid of :func:`seller_ask` and :func:`buyer_offer`."""
+    from sim.engine.negotiation import buyer_offer, seller_ask, settle
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    list_price = rng.uniform(1_000, 50_000, n)
+    floor = list_price * rng.uniform(0.5, 1.0, n)
+    reservation = rng.uniform(500, 70_000, n)
+    deadline = rng.integers(1, 90, n)
+    days = np.arange(int(deadline.max()) + 1)[None, :]
+    ask = seller_ask(days, deadline[:, None], list_price[:, None], floor[:, None], exponent)
+    agree = (ask <= buyer_offer(days, deadline[:, None], reservation[:, None], 0.6)) & (days <= deadline[:, None])
+    want_day = np.where(agree.any(axis=1), np.argmax(agree, axis=1), -1)
+    want_price = np.where(want_day >= 0, ask[np.arange(n), np.maximum(want_day, 0)], np.nan)
+    day, price = settle(list_price, floor, reservation, deadline, exponent, 0.6)
+    assert np.array_equal(day, want_day)
+    assert np.array_equal(price, want_price, equal_nan=True)

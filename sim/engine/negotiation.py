@@ -13,6 +13,7 @@ there is no deal when the floor is above the reservation price.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 __all__ = ["seller_ask", "buyer_offer", "settle"]
 
@@ -30,6 +31,23 @@ def buyer_offer(day: np.ndarray, deadline: np.ndarray, reservation, opening: flo
     return reservation * (opening + (1.0 - opening) * frac)
 
 
+@njit(cache=True)
+def _settle(list_price, floor, reservation, deadline, conceded, opening):
+    n = list_price.size
+    close_day = np.full(n, -1, dtype=np.int64)
+    price = np.full(n, np.nan)
+    for i in range(n):
+        T = np.float64(deadline[i])
+        for t in range(deadline[i] + 1):  # the ask falls and the offer rises: the first day they cross
+            frac = min(max(t / T, 0.0), 1.0)
+            ask = floor[i] + (list_price[i] - floor[i]) * (1.0 - (frac if conceded.size == 0 else conceded[i, t]))
+            if ask <= reservation[i] * (opening + (1.0 - opening) * frac):
+                close_day[i] = t
+                price[i] = ask
+                break
+    return close_day, price
+
+
 def settle(
     list_price: np.ndarray,
     floor: np.ndarray,
@@ -38,25 +56,20 @@ def settle(
     exponent: float,
     opening: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Outcome of negotiations (one per element) on a daily grid.
+    """Outcome of negotiations (one per element) on a daily grid: the arithmetic of
+    :func:`seller_ask` and :func:`buyer_offer`, compiled, one negotiation at a time (numpy
+    raises to the tactic's power, outside the compiled loop, so that the numbers are numpy's;
+    the linear tactic needs no power).
 
     Returns ``(close_day, price)``: the first day ``0..deadline`` where ask <= offer and the
     ask on that day; ``close_day = -1`` and ``price = nan`` where no agreement is reached.
     """
-    list_price = np.asarray(list_price, float)
-    n = list_price.shape[0]
-    close_day = np.full(n, -1, dtype=np.int64)
-    price = np.full(n, np.nan)
-    if n == 0:
-        return close_day, price
-    deadline = np.asarray(deadline, np.int64)
-    days = np.arange(int(deadline.max()) + 1)[None, :]
-    T = deadline[:, None]
-    ask = seller_ask(days, T, list_price[:, None], np.asarray(floor, float)[:, None], exponent)
-    offer = buyer_offer(days, T, np.asarray(reservation, float)[:, None], opening)
-    agree = (ask <= offer) & (days <= T)
-    any_agree = agree.any(axis=1)
-    first = np.argmax(agree, axis=1)
-    close_day[any_agree] = first[any_agree]
-    price[any_agree] = ask[np.flatnonzero(any_agree), first[any_agree]]
-    return close_day, price
+    def arr(x):
+        return np.ascontiguousarray(x, dtype=float)
+
+    deadline = np.ascontiguousarray(deadline, dtype=np.int64)
+    conceded = np.empty((0, 0))
+    if exponent != 1.0 and deadline.size:
+        days = np.arange(int(deadline.max()) + 1)[None, :]
+        conceded = np.power(np.clip(days / deadline[:, None].astype(float), 0.0, 1.0), 1.0 / exponent)
+    return _settle(arr(list_price), arr(floor), arr(reservation), deadline, conceded, float(opening))

@@ -8,8 +8,12 @@ next pipeline event), ``day`` (when it is due), ``price`` (agreed price, once ne
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-__all__ = ["Pipeline"]
+__all__ = ["Pipeline", "due_events"]
+
+#: Pipeline event kinds.
+START_NEGOTIATION, WIN, LOST_COMPETITOR, LOST_NO_DEAL, NO_DECISION = 0, 1, 2, 3, 4
 
 
 class Pipeline:
@@ -41,3 +45,25 @@ class Pipeline:
         keep = ~mask
         for name in self.COLUMNS:
             setattr(self, name, getattr(self, name)[keep])
+
+
+@njit(cache=True)
+def due_events(when, event, day):
+    """Rows due by ``day``, grouped by event kind (one array per kind, rows in order) and a
+    mask of the rows that stay open (all but the due ones whose event ends the opportunity);
+    ``None`` for the mask when nothing is due."""
+    n = when.size
+    counts = np.zeros(5, dtype=np.int64)
+    for i in range(n):
+        if when[i] <= day:
+            counts[event[i]] += 1
+    groups = [np.empty(counts[k], dtype=np.int64) for k in range(5)]
+    filled = np.zeros(5, dtype=np.int64)
+    keep = np.ones(n, dtype=np.bool_)
+    for i in range(n):
+        if when[i] <= day:
+            k = event[i]
+            groups[k][filled[k]] = i
+            filled[k] += 1
+            keep[i] = k == START_NEGOTIATION
+    return counts.sum(), groups[0], groups[1], groups[2], groups[3], groups[4], keep

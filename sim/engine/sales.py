@@ -20,7 +20,7 @@ from sim.engine.keyed import Kind
 from sim.engine.lead_queue import LeadQueue
 from sim.engine.negotiation import settle
 from sim.engine.outbound import calls_day
-from sim.engine.pipeline import Pipeline
+from sim.engine.pipeline import LOST_COMPETITOR, LOST_NO_DEAL, NO_DECISION, START_NEGOTIATION, WIN, Pipeline, due_events
 from sim.engine.workload import ROUTING_CODE, RepHours, time_args, lead_day, lead_scores, rep_day, speed_to_lead
 from sim.scenario.schema import Buying, HeadcountChange
 
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SalesRep", "SalesTeam"]
 
-# Pipeline event kinds.
-_START_NEGOTIATION, _WIN, _LOST_COMPETITOR, _LOST_NO_DEAL, _NO_DECISION = 0, 1, 2, 3, 4
 _SELF_SERVE, _REP_ONLY, _HYBRID = 0, 1, 2
 _BUYING_CODE = {Buying.SELF_SERVE: _SELF_SERVE, Buying.REP_ONLY: _REP_ONLY, Buying.HYBRID: _HYBRID}
 
@@ -278,7 +276,7 @@ class SalesTeam:
         self.pipe.append(
             idx,
             reps,
-            np.where(lost, _LOST_COMPETITOR, _START_NEGOTIATION),
+            np.where(lost, LOST_COMPETITOR, START_NEGOTIATION),
             day + np.where(lost, competitor, to_negotiation),
             np.full(idx.size, np.nan),
             np.full(idx.size, day),
@@ -294,19 +292,16 @@ class SalesTeam:
     def close_due(self, day: int) -> None:
         """Handle every pipeline event due today (a negotiation may settle on its first day)."""
         for _ in range(3):
-            due = self.pipe.day <= day
-            if not due.any():
+            due, start, won, competitor, no_deal, no_decision, keep = due_events(self.pipe.day, self.pipe.event, day)
+            if due == 0:
                 return
-            rows = np.flatnonzero(due)
-            event = self.pipe.event[rows]
-            self._negotiate(rows[event == _START_NEGOTIATION], day)
-            self._close_won(rows[event == _WIN], day)
-            self._lose(rows[(event == _LOST_COMPETITOR)], day, "competitor")
-            self._lose(rows[(event == _LOST_NO_DEAL)], day, "no_agreement")
-            self._lose(rows[(event == _NO_DECISION)], day, "no_decision")
-            finished = due & (self.pipe.event != _START_NEGOTIATION)
-            finished[rows[event == _START_NEGOTIATION]] = False
-            self.pipe.drop(finished)
+            self._negotiate(start, day)
+            self._close_won(won, day)
+            self._lose(competitor, day, "competitor")
+            self._lose(no_deal, day, "no_agreement")
+            self._lose(no_decision, day, "no_decision")
+            if due > start.size:
+                self.pipe.drop(~keep)
 
     def _negotiate(self, rows: np.ndarray, day: int) -> None:
         if rows.size == 0:
@@ -331,7 +326,7 @@ class SalesTeam:
         quiet = agreed & (stall <= close_day)  # the buyer went quiet before agreeing: no decision
         ends = np.where(agreed & ~quiet, close_day, deadline)
         lost_to_competitor = competitor <= ends
-        event = np.select([lost_to_competitor, quiet, agreed], [_LOST_COMPETITOR, _NO_DECISION, _WIN], _LOST_NO_DEAL)
+        event = np.select([lost_to_competitor, quiet, agreed], [LOST_COMPETITOR, NO_DECISION, WIN], LOST_NO_DEAL)
         self.pipe.event[rows] = event
         self.pipe.day[rows] = day + np.where(lost_to_competitor, competitor, ends)
         self.pipe.price[rows] = price
