@@ -76,19 +76,17 @@ def _uniforms_run(root, kind, who, a, b0, out):  # scalar who and a, b = b0, b0+
         out[i] = _uniform(root, kind, who, a, b0 + i)
 
 
-@njit(cache=True)
-def _geometric_gaps(root, kind, who, a, b, p, out):
-    """Trials to the first success (>= 1) at probability ``p[i]``, inverse CDF of a keyed uniform."""
-    for i in range(out.size):
-        q = p[i]
-        if q >= 1.0:
-            out[i] = 1
-        elif q <= 0.0:
-            out[i] = 2**31 - 1
-        else:
-            u = _uniform(root, kind, who[i], a[i], b[i])
-            g = 1.0 + np.floor(np.log1p(-u) / np.log1p(-q))
-            out[i] = g if g < 2**31 - 1 else 2**31 - 1
+@njit(cache=True, inline="always")
+def _geometric(root, kind, who, a, b, q):
+    """Trials to the first success (>= 1) at probability ``q``, inverse CDF of a keyed uniform
+    (capped at int32's largest value; that value when ``q`` is 0)."""
+    if q >= 1.0:
+        return 1
+    if q <= 0.0:
+        return 2**31 - 1
+    u = _uniform(root, kind, who, a, b)
+    g = 1.0 + np.floor(np.log1p(-u) / np.log1p(-q))
+    return np.int64(g) if g < 2**31 - 1 else 2**31 - 1
 
 
 @njit(cache=True)
@@ -200,17 +198,9 @@ def _uniforms_any(root, kind, who, a, b, out):
 
 @njit(cache=True)
 def _geometric_any(root, kind, who, a, b, p, out):
-    """:func:`_geometric_gaps` with ``a``, ``b``, ``p`` arrays or scalars (as :func:`_uniforms_any`)."""
+    """:func:`_geometric` of each ``who[i]``, with ``a``, ``b``, ``p`` arrays or scalars (as :func:`_uniforms_any`)."""
     for i in range(out.size):
-        q = np.float64(_at(p, i))
-        if q >= 1.0:
-            out[i] = 1
-        elif q <= 0.0:
-            out[i] = 2**31 - 1
-        else:
-            u = _uniform(root, kind, np.int64(who[i]), np.int64(_at(a, i)), np.int64(_at(b, i)))
-            g = 1.0 + np.floor(np.log1p(-u) / np.log1p(-q))
-            out[i] = g if g < 2**31 - 1 else 2**31 - 1
+        out[i] = _geometric(root, kind, np.int64(who[i]), np.int64(_at(a, i)), np.int64(_at(b, i)), np.float64(_at(p, i)))
 
 
 def _counter(x, n: int):

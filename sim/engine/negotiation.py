@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["seller_ask", "buyer_offer", "settle"]
+__all__ = ["buyer_offer", "concession", "seller_ask", "settle"]
 
 
 def seller_ask(day: np.ndarray, deadline: np.ndarray, list_price, floor, exponent: float) -> np.ndarray:
@@ -68,8 +68,14 @@ def settle(
         return np.ascontiguousarray(x, dtype=float)
 
     deadline = np.ascontiguousarray(deadline, dtype=np.int64)
-    conceded = np.empty((0, 0))
-    if exponent != 1.0 and deadline.size:
-        days = np.arange(int(deadline.max()) + 1)[None, :]
-        conceded = np.power(np.clip(days / deadline[:, None].astype(float), 0.0, 1.0), 1.0 / exponent)
-    return _settle(arr(list_price), arr(floor), arr(reservation), deadline, conceded, float(opening))
+    return _settle(arr(list_price), arr(floor), arr(reservation), deadline, concession(deadline, exponent),
+                   float(opening))
+
+
+def concession(deadline: np.ndarray, exponent: float) -> np.ndarray:
+    """The tactic's concession ``f(t) = (t/T)^(1/e)`` for each negotiation (rows) and day, as
+    :func:`seller_ask` computes it; empty for the linear tactic (``f(t) = t/T``, no power)."""
+    if exponent == 1.0 or deadline.size == 0:
+        return np.empty((0, 0))
+    days = np.arange(int(deadline.max()) + 1)[None, :]
+    return np.power(np.clip(days / deadline[:, None].astype(float), 0.0, 1.0), 1.0 / exponent)

@@ -16,11 +16,10 @@ import mesa
 import numpy as np
 
 from sim.engine.customers import Stage
-from sim.engine.keyed import Kind
 from sim.engine.lead_queue import LeadQueue
-from sim.engine.negotiation import settle
+from sim.engine.deals import negotiation_events, open_events
 from sim.engine.outbound import calls_day
-from sim.engine.pipeline import LOST_COMPETITOR, LOST_NO_DEAL, NO_DECISION, START_NEGOTIATION, WIN, Pipeline, due_events
+from sim.engine.pipeline import Pipeline, due_events
 from sim.engine.workload import ROUTING_CODE, RepHours, time_args, lead_day, lead_scores, rep_day, speed_to_lead
 from sim.scenario.schema import Buying, HeadcountChange
 
@@ -264,30 +263,11 @@ class SalesTeam:
         if idx.size == 0:
             return
         model = self.model
-        customers = model.customers
-        customers.move(idx, Stage.OPPORTUNITY, day, "outbound" if outbound else "qualified")
+        model.customers.move(idx, Stage.OPPORTUNITY, day, "outbound" if outbound else "qualified")
         self.opportunities += idx.size
-        seg = customers.segment_of(idx)
-        discovery = model.segments.discovery_days[seg]
-        to_negotiation = model.keys.geometric(Kind.DISCOVERY, idx, customers.moves[idx], 0, 1.0 / np.maximum(discovery, 1.0))
-        to_negotiation = np.where(discovery <= 0, 0, to_negotiation)
-        competitor = self._competitor_days(idx, seg, reps, Kind.COMPETITOR_OPEN)
-        lost = competitor <= to_negotiation
-        self.pipe.append(
-            idx,
-            reps,
-            np.where(lost, LOST_COMPETITOR, START_NEGOTIATION),
-            day + np.where(lost, competitor, to_negotiation),
-            np.full(idx.size, np.nan),
-            np.full(idx.size, day),
-            np.full(idx.size, outbound),
-        )
-
-    def _competitor_days(self, idx: np.ndarray, seg: np.ndarray, reps: np.ndarray, kind: int) -> np.ndarray:
-        """Days until a competitor takes each buyer: keyed by the buyer's progress (capped at int32)."""
-        skill = self._skills[reps]
-        rate = self.model.segments.competitor_rate[seg] * (1.0 - 0.5 * skill)
-        return self.model.keys.geometric(kind, idx, self.model.customers.moves[idx], 0, rate)
+        event, when = open_events(model.keys.root, day, idx, reps, model.customers, model.segments, self._skills)
+        self.pipe.append(idx, reps, event, when, np.full(idx.size, np.nan), np.full(idx.size, day),
+                         np.full(idx.size, outbound))
 
     def close_due(self, day: int) -> None:
         """Handle every pipeline event due today (a negotiation may settle on its first day)."""
@@ -308,28 +288,11 @@ class SalesTeam:
             return
         model = self.model
         customers = model.customers
-        cfg = self.config
         idx = self.pipe.cust[rows]
         customers.move(idx, Stage.NEGOTIATION, day, "negotiation")
         customers.touch(idx, customers.sales_touch, day)
-        seg = customers.segment_of(idx)
-        reps = self.pipe.rep[rows]
-        skill = self._skills[reps]
-        list_price = model.segments.list_price[seg]
-        floor = list_price * (1.0 - cfg.max_discount)
-        reservation = model.reservation_now(idx, day) * (1.0 + cfg.value_selling * skill)
-        deadline = model.segments.negotiation_days[seg]
-        close_day, price = settle(list_price, floor, reservation, deadline, cfg.tactic.exponent, cfg.buyer_opening)
-        competitor = self._competitor_days(idx, seg, reps, Kind.COMPETITOR_NEGOTIATION)
-        stall = model.keys.geometric(Kind.STALL, idx, customers.moves[idx], 0, model.segments.stall_rate[seg])
-        agreed = close_day >= 0
-        quiet = agreed & (stall <= close_day)  # the buyer went quiet before agreeing: no decision
-        ends = np.where(agreed & ~quiet, close_day, deadline)
-        lost_to_competitor = competitor <= ends
-        event = np.select([lost_to_competitor, quiet, agreed], [LOST_COMPETITOR, NO_DECISION, WIN], LOST_NO_DEAL)
-        self.pipe.event[rows] = event
-        self.pipe.day[rows] = day + np.where(lost_to_competitor, competitor, ends)
-        self.pipe.price[rows] = price
+        negotiation_events(model.keys.root, day, rows, self.pipe, customers, model.segments,
+                           model.config.market.brand_price_premium, self.config, self._skills)
 
     def _close_won(self, rows: np.ndarray, day: int) -> None:
         if rows.size == 0:
