@@ -47,6 +47,18 @@ def test_cli_run_writes_the_output_contract(tmp_path, capsys):
     assert "win_rate" in printed
 
 
+def test_a_first_run_says_it_is_compiling_the_kernels(tmp_path, capsys, monkeypatch):
+    import sim.engine.kernels
+
+    monkeypatch.setattr(sim.engine.kernels, "kernels_cached", lambda: False)  # a fresh installation
+    args = ["--set", "time.horizon_days=5", "--set", "market.population=300", "--no-plots"]
+    assert main(["run", str(SCENARIOS / "baseline.toml"), "--out", str(tmp_path / "a"), *args]) == 0
+    assert "compiling the simulation kernels" in capsys.readouterr().err
+    assert main(["run", str(SCENARIOS / "baseline.toml"), "--out", str(tmp_path / "b"), "--quiet", *args]) == 0
+    assert main(["validate", str(SCENARIOS / "baseline.toml")]) == 0  # (no simulation)
+    assert "compiling" not in capsys.readouterr().err
+
+
 def test_cli_replications_give_intervals(tmp_path):
     out = tmp_path / "reps"
     code = main(["run", str(SCENARIOS / "baseline.toml"), "--out", str(out), "--replications", "3", "--quiet",

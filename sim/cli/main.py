@@ -32,6 +32,10 @@ COMMAND_MODULES: list[str] = [
     "sim.cli.dashboard",
 ]
 
+#: Subcommands that run simulations (the first one after installing compiles the kernels).
+SIMULATING = frozenset({"run", "roi", "compare", "optimize", "benchmark", "sweep", "export-mmm",
+                        "calibrate", "forecast", "dashboard"})
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -54,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     args = parser.parse_args(argv)
+    if args.command in SIMULATING and not getattr(args, "quiet", False):
+        from sim.engine.kernels import kernels_cached
+
+        if not kernels_cached():
+            print("marketsim: compiling the simulation kernels (once per installation, about 20 s)", file=sys.stderr)
     try:
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not at exit

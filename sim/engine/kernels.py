@@ -20,13 +20,26 @@ from numba import njit
 from sim.engine.keyed import Kind, _uniform
 
 __all__ = [
-    "add_memory", "clock_table", "due", "due_into", "due_scan", "memory_now", "move", "reservation_now", "segment_of", "snooze", "touch", "word_of_mouth_term",
+    "kernels_cached", "add_memory", "clock_table", "due", "due_into", "due_scan", "memory_now", "move", "reservation_now", "segment_of", "snooze", "touch", "word_of_mouth_term",
 ]
 
 _CUSTOMER = 6  # Stage.CUSTOMER
 _ALARM_GAP = Kind.ALARM_GAP
 _ALARM_CHECK = Kind.ALARM_CHECK
 _TOUCH_MAX = np.uint16(np.iinfo(np.uint16).max)
+
+
+def kernels_cached() -> bool:
+    """Whether the compiled kernels are in numba's on-disk cache beside the engine's modules (so
+    this process loads them instead of compiling them, which takes about 20 s once per
+    installation); true when the cache lives elsewhere (``NUMBA_CACHE_DIR``), where it is not looked for."""
+    import os
+    from pathlib import Path
+
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return True
+    cache = Path(__file__).resolve().parent / "__pycache__"
+    return all(any(cache.glob(f"{name}-*.nbi")) for name in ("kernels.move", "workload._lead_day"))
 
 
 @njit(cache=True)
