@@ -45,7 +45,7 @@ def test_credit_totals_are_the_numpy_credit_sums_bit_for_bit(n_tp):
 
 def test_renewal_draws_are_the_numpy_expressions_bit_for_bit():
     from sim.engine.keyed import Keys, Kind
-    from sim.engine.renewals import _decide, renewal_churn_probability
+    from sim.engine.renewals import _decide
 
     rng = np.random.default_rng(7)
     n, keys = 500, Keys(3, 1)
@@ -63,7 +63,7 @@ def test_renewal_draws_are_the_numpy_expressions_bit_for_bit():
 
     seg = np.searchsorted(starts, idx, side="right") - 1
     occasion = 4 * (number[idx].astype(np.int64) + 1)
-    p = renewal_churn_probability(yearly[seg], multiplier[idx], effect[seg], care[idx])
+    p = np.clip(yearly[seg] * multiplier[idx] * (1.0 - effect[seg] * care[idx]), 0.0, 1.0)
     want_churn = keys.uniform(Kind.RENEWAL, idx, moves[idx], occasion + 1) < p
     want_grow = ~want_churn & (keys.uniform(Kind.RENEWAL, idx, moves[idx], occasion + 2) < rate[seg])
     assert want_churn.any() and want_grow.any() and not want_churn.all()

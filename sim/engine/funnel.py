@@ -24,6 +24,7 @@ from numba import njit
 
 from sim.engine.customers import Stage
 from sim.engine.kernels import _arm_one, _memory, _segment, add_memory, due, move, word_of_mouth_term
+from sim.engine.renewals import care_factor
 from sim.scenario.schema import NetworkKind
 
 if TYPE_CHECKING:
@@ -175,7 +176,7 @@ def _stay_or_go(candidates, day, churn_daily, repeat_daily, care_effect, churn_m
         c = idx[i]
         s = _segment(c, segment_start)
         x = u[i] * clocks[0, _CUSTOMER_ROW, s]
-        care = 1.0 - care_effect[s] * np.float64(account_care[c])  # (renewals.care_factor)
+        care = care_factor(care_effect[s], np.float64(account_care[c]))
         p_churn = churn_daily[s] * np.float64(churn_multiplier[c]) * care
         if x < p_churn:
             out[0, n_churn] = c

@@ -42,15 +42,16 @@ def yearly_probability(monthly: np.ndarray | float) -> np.ndarray | float:
     return 1.0 - (1.0 - np.asarray(monthly, dtype=float)) ** 12
 
 
-def care_factor(effect: np.ndarray | float, care: np.ndarray | float) -> np.ndarray:
+@njit(cache=True)
+def care_factor(effect, care):
     """What account care leaves of churn: ``1 - effect x care`` (care and effect in [0, 1])."""
-    return 1.0 - np.asarray(effect, dtype=float) * np.asarray(care, dtype=float)
+    return 1.0 - effect * care
 
 
-def renewal_churn_probability(yearly, multiplier, effect, care) -> np.ndarray:
+@njit(cache=True)
+def renewal_churn_probability(yearly, multiplier, effect, care):
     """Churn probability at a renewal: ``yearly x multiplier x (1 - effect x care)``, in [0, 1]."""
-    return np.clip(np.asarray(yearly, dtype=float) * np.asarray(multiplier, dtype=float) * care_factor(effect, care),
-                   0.0, 1.0)
+    return min(max(yearly * multiplier * care_factor(effect, care), 0.0), 1.0)
 
 
 class Renewals:
@@ -168,8 +169,8 @@ def _decide(idx, root, moves, number, churn_multiplier, account_care, price, seg
         s = _segment(c, segment_start)
         contract = np.int64(moves[c])
         occasion = 4 * (np.int64(number[c]) + 1)
-        p = churn_yearly[s] * np.float64(churn_multiplier[c]) * (1.0 - care_effect[s] * np.float64(account_care[c]))
-        p = min(max(p, 0.0), 1.0)
+        p = renewal_churn_probability(churn_yearly[s], np.float64(churn_multiplier[c]), care_effect[s],
+                                      np.float64(account_care[c]))
         churn[i] = _uniform(root, _RENEWAL, c, contract, occasion + _CHURN) < p
         grow[i] = not churn[i] and _uniform(root, _RENEWAL, c, contract, occasion + _EXPAND) < expansion_rate[s]
         grown_price[i] = np.float32(np.float64(price[c]) * (1.0 + expansion_size[s]))

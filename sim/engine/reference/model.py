@@ -200,8 +200,8 @@ class ReferenceModel(mesa.Model):
     def renew(self, customer: Customer) -> None:
         """A renewal date: the customer leaves, or renews for a year (perhaps at a higher price)."""
         cfg = customer.config
-        p = renewal_churn_probability(yearly_probability(cfg.monthly_churn), customer.churn_multiplier,
-                                      cfg.account_care_effect, customer.account_care)
+        p = renewal_churn_probability(float(yearly_probability(cfg.monthly_churn)), float(customer.churn_multiplier),
+                                      float(cfg.account_care_effect), float(customer.account_care))
         self.renewals_today += 1
         self.renewal_arr_today += customer.price_usd
         if self.random() < p:
