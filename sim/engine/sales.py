@@ -20,7 +20,9 @@ from sim.engine.lead_queue import LeadQueue
 from sim.engine.deals import negotiation_events, open_events
 from sim.engine.outbound import calls_day
 from sim.engine.pipeline import Pipeline, due_events
-from sim.engine.workload import ROUTING_CODE, RepHours, time_args, lead_day, lead_scores, rep_day, speed_to_lead
+from sim.engine.workload import (
+    ROUTING_CODE, RepHours, lead_day, lead_scores, ramp_share, rep_day, speed_to_lead, time_args,
+)
 from sim.scenario.schema import Buying, HeadcountChange
 
 if TYPE_CHECKING:
@@ -48,10 +50,7 @@ class SalesRep(mesa.Agent):
 
     def productivity(self, day: int) -> float:
         """Share of full productivity reached ``day`` days into the run (linear ramp)."""
-        ramp = self.model.config.sales.ramp_days
-        if ramp == 0:
-            return 1.0
-        return min(1.0, max(0.0, (day - self.hire_day) / ramp))
+        return ramp_share(day, self.hire_day, self.model.config.sales.ramp_days)
 
     def step(self) -> None:
         """Accrue this day's quota (prorated by ramp) while employed."""

@@ -24,7 +24,7 @@ from sim.scenario.sales import OutboundPolicy, RepTime, Routing, SDRTeam
 
 __all__ = [
     "DAYS_PER_MONTH", "LeadDay", "ROUTING_CODE", "RepHours", "lead_day", "lead_order", "lead_score", "lead_scores", "lead_slots",
-    "rep_day", "rep_hours", "route", "sdr_slots", "speed_to_lead", "time_args",
+    "ramp_share", "rep_day", "rep_hours", "route", "sdr_slots", "speed_to_lead", "time_args",
 ]
 
 DAYS_PER_MONTH = 365.0 / 12.0
@@ -192,6 +192,14 @@ def speed_to_lead(wait_days: np.ndarray, half_life_days: float | None) -> np.nda
 
 # ---------------------------------------------------------------------------- the team's day
 @njit(cache=True)
+def ramp_share(day, hire_day, ramp_days):
+    """A rep's share of full productivity on ``day``: a linear ramp over ``ramp_days`` from its hire day."""
+    if ramp_days == 0:
+        return 1.0
+    return min(max((day - hire_day) / ramp_days, 0.0), 1.0)
+
+
+@njit(cache=True)
 def rep_day(day, ramp_days, hire_days, capacity, pipe_rep, pipe_cust, stage, accounts, time):
     """The reps' state at the start of their lead work: productivity (a linear ramp), free
     capacity (open deals below ``capacity`` times productivity, at least one), and the hours
@@ -208,11 +216,10 @@ def rep_day(day, ramp_days, hire_days, capacity, pipe_rep, pipe_cust, stage, acc
             in_discovery[r] += 1
         elif s == _NEGOTIATION:
             in_negotiation[r] += 1
-    productivity = np.ones(n)
+    productivity = np.empty(n)
     free = np.empty(n, dtype=np.int64)
     for i in range(n):
-        if ramp_days != 0:
-            productivity[i] = min(max((day - hire_days[i]) / ramp_days, 0.0), 1.0)
+        productivity[i] = ramp_share(day, hire_days[i], ramp_days)
         cap = np.int64(max(1.0, np.round(capacity * productivity[i])))
         free[i] = max(cap - open_now[i], 0)
     return (productivity, free, *_split_hours(time, productivity, in_discovery, in_negotiation, accounts))

@@ -16,6 +16,7 @@ import mesa
 from sim.engine.customers import Stage
 from sim.engine.marketing import daily_budget
 from sim.engine.response import geometric_adstock, impressions_from_spend
+from sim.engine.workload import ramp_share
 from sim.scenario.schema import Buying, NetworkKind, Purchase, Renewal
 from sim.scenario.schema import Channel as ChannelConfig
 
@@ -223,10 +224,7 @@ class SalesRep(mesa.Agent):
         self.quota_usd = 0.0
 
     def productivity(self, day: int) -> float:
-        ramp = self.model.config.sales.ramp_days
-        if ramp == 0:
-            return 1.0
-        return min(1.0, max(0.0, (day - self.hire_day) / ramp))
+        return ramp_share(day, self.hire_day, self.model.config.sales.ramp_days)
 
     def free_capacity(self, day: int) -> int:
         capacity = max(1, round(self.model.config.sales.capacity * self.productivity(day)))
