@@ -162,10 +162,6 @@ class SalesTeam:
         """Each active rep's share of full productivity (the same linear ramp as :meth:`SalesRep.productivity`)."""
         return self._rep_day(day)[0]
 
-    def free_capacity(self, day: int) -> np.ndarray:
-        """Each active rep's room for more open deals."""
-        return self._rep_day(day)[1]
-
     def _rep_day(self, day: int) -> tuple:
         """Productivity, free capacity and the hours of :func:`rep_hours` of each active rep (one compiled call)."""
         cfg = self.config
