@@ -133,6 +133,25 @@ def test_bad_fit_parameters_are_refused(parameter, message, tmp_path):
         read_fit_file(path)
 
 
+def test_one_range_type_for_priors_and_sweep_factors():
+    """A fit file's prior and a sweep's factor are the same Range: same values, same messages."""
+    from sim.scenario.ranges import Range
+    from sim.sweep.spec import Factor
+
+    prior = FitSpec.model_validate({"parameters": [{"key": KEY, "low": PRIOR[0], "high": PRIOR[1], "log": True}]})
+    factor = Factor(key=KEY, low=PRIOR[0], high=PRIOR[1], log=True)
+    assert prior.parameters[0].range == factor.range == Range(PRIOR[0], PRIOR[1], log=True)
+    r = factor.range
+    assert r.value(0.0) == pytest.approx(PRIOR[0]) and r.value(1.0) == pytest.approx(PRIOR[1])
+    assert r.value(0.5) == pytest.approx(np.sqrt(PRIOR[0] * PRIOR[1]))  # the middle of a log range
+    assert r.unit(r.value(0.3)) == pytest.approx(0.3)
+    assert Range(5, 40, integer=True).value(0.5) == 22  # 22.5 rounds to even
+    with pytest.raises(ValueError, match=r"factor sales.headcount: low = 9 must be below high = 2"):
+        Factor(key="sales.headcount", low=9, high=2)
+    with pytest.raises(ValueError, match=r"factor x: log = true needs low > 0, got low = 0"):
+        Factor(key="x", low=0, high=2, log=True)
+
+
 def test_fit_keys_must_be_scenario_numbers(tiny):
     fit = FitSpec.model_validate({"parameters": [{"key": "market.segments.tiny.lead_rate", "low": 0.1, "high": 0.2}]})
     with pytest.raises(FitError, match="market.segments.tiny.lead_rate"):
