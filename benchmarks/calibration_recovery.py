@@ -7,7 +7,9 @@ its CRM history, calibrate on months 1-12 only, then
 - coverage: is each parameter's truth inside its 90% posterior interval (reported for the
   identified parameters and for all)?
 - forecast: run months 13-24 from the posterior; share of the hidden company's monthly
-  values (and of its 12-month totals) inside the forecast's 90% interval;
+  values (and of its 12-month totals) inside the forecast's 90% interval, per metric;
+  with ``--oracle-draws N`` also inside the band of N runs at the hidden company's own
+  parameters (what a perfect posterior would give: the simulation's randomness only);
 - what-if: +2 reps from month 13; is the hidden company's true effect (the mean over
   ``--truth-seeds`` paired seeds of its 12-month total new customers and new ARR) inside
   the forecast's ``effect`` interval?
@@ -15,7 +17,9 @@ its CRM history, calibrate on months 1-12 only, then
     PYTHONPATH=. python benchmarks/calibration_recovery.py --companies 20 --out results/recovery
 
 Writes ``companies.csv`` (one row per company and parameter), ``checks.csv`` (forecast and
-effect checks per company) and prints the figures the README quotes.
+effect checks per company), ``forecast_checks.csv`` (one row per company, metric and
+forecast month or ``total``: the actual value, the band, inside or not) and prints the
+figures the README quotes.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ import pandas as pd
 from sim.calibration.crm import FLOW_METRICS, crm_from_run, drive
 from sim.calibration.files import load_calibration, save_calibration
 from sim.calibration.fit import read_fit_file
-from sim.calibration.forecast import forecast
+from sim.calibration.forecast import DEFAULT_FORECAST_DRAWS, forecast
+from sim.calibration.posterior import predictive_band
 from sim.calibration.method import calibrate
 from sim.calibration.summaries import simulate
 from sim.running.executors import local_executor, run_tasks
@@ -55,7 +60,9 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=10_000)
     parser.add_argument("--simulations", type=int, default=400)
     parser.add_argument("--check", type=int, default=40)
-    parser.add_argument("--forecast-draws", type=int, default=20)
+    parser.add_argument("--forecast-draws", type=int, default=DEFAULT_FORECAST_DRAWS)
+    parser.add_argument("--oracle-draws", type=int, default=0,
+                        help="runs at the hidden company's own parameters for a reference band (0: none)")
     parser.add_argument("--truth-seeds", type=int, default=8)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
@@ -66,7 +73,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     fit = read_fit_file(args.fit)
     base = Scenario.from_toml(args.scenario, {"market.population": args.population, "time.horizon_days": 365})
-    rows, checks = [], []
+    rows, checks, bands = [], [], []
     started = time.time()
     with local_executor(args.workers) as executor:
         for company in range(args.first, args.first + args.companies):
@@ -90,13 +97,25 @@ def main() -> None:
             outlook = forecast(load_calibration(folder), 12, [("sales.headcount", reps)], seed=args.seed,
                                draws=args.forecast_draws, executor=executor)
             table = outlook.table.set_index(["scenario", "month", "metric"])
-            inside_months = []
+            oracle = None
+            if args.oracle_draws:
+                own = drive(base, data, 12).with_overrides(truth)
+                oracle = run_tasks(simulate, [dict(scenario=own, seed=30_000 + company, replication=r)
+                                              for r in range(args.oracle_draws)], executor=executor)
+            mine = []
             for metric in FLOW_METRICS + ("customers", "arr_usd"):
-                for _, actual in future.iterrows():
-                    band = table.loc[("as_is", actual["month"], metric)]
-                    inside_months.append(bool(band["low"] <= actual[metric] <= band["high"]))
-            inside_totals = {m: bool(table.loc[("as_is", "total", m), "low"] <= future[m].sum()
-                                     <= table.loc[("as_is", "total", m), "high"]) for m in FLOW_METRICS}
+                for month, (_, actual) in enumerate(future.iterrows()):
+                    mine.append(_band_row(company, metric, actual["month"], actual[metric],
+                                          table.loc[("as_is", actual["month"], metric)],
+                                          [t[metric].iloc[12 + month] for t in oracle] if oracle else None))
+                if metric in FLOW_METRICS:
+                    mine.append(_band_row(company, metric, "total", future[metric].sum(),
+                                          table.loc[("as_is", "total", metric)],
+                                          [t[metric].iloc[12:24].sum() for t in oracle] if oracle else None))
+            bands += mine
+            monthly = [b for b in mine if b["month"] != "total"]
+            inside_months = [b["inside_90"] for b in monthly]
+            inside_totals = {b["metric"]: b["inside_90"] for b in mine if b["month"] == "total"}
             # The hidden company's true effect of +2 reps: mean over paired seeds.
             as_is = drive(hidden, data, 12)
             what_if = drive(hidden, data, 12, changes=[("sales.headcount", reps)])
@@ -112,14 +131,23 @@ def main() -> None:
                                    "high": float(band["high"]),
                                    "inside": bool(band["low"] <= true_effect <= band["high"])}
             checks.append({"company": company, "forecast_months_inside_90": float(np.mean(inside_months)),
+                           **({"oracle_months_inside_90": float(np.mean([b["oracle_inside_90"] for b in monthly]))}
+                              if oracle else {}),
                            **{f"total_{m}_inside_90": v for m, v in inside_totals.items()},
                            **{f"effect_{m}_{k}": v for m, e in effects.items() for k, v in e.items()},
                            "calibration_seconds": result.info["seconds"]})
             pd.DataFrame(rows).to_csv(out / "companies.csv", index=False)
             pd.DataFrame(checks).to_csv(out / "checks.csv", index=False)
+            pd.DataFrame(bands).to_csv(out / "forecast_checks.csv", index=False)
             print(f"company {company}: {time.time() - started:.0f} s so far", flush=True)
 
     params = pd.DataFrame(rows)
+    band_table = pd.DataFrame(bands)
+    monthly_bands, total_bands = band_table[band_table["month"] != "total"], band_table[band_table["month"] == "total"]
+
+    def by_metric(frame: pd.DataFrame, column: str) -> dict[str, float]:
+        return frame.groupby("metric")[column].mean().round(2).to_dict()
+
     report = {
         "companies": args.companies, "population": args.population, "simulations": args.simulations,
         "check": args.check,
@@ -128,12 +156,31 @@ def main() -> None:
         "coverage_all": float(params["inside_90"].mean()),
         "identified_share_by_key": params.groupby("key")["identified"].mean().round(2).to_dict(),
         "coverage_by_key": params.groupby("key")["inside_90"].mean().round(2).to_dict(),
+        "forecast_draws": args.forecast_draws, "band_holds_new_run": outlook.coverage,
         "forecast_months_inside_90": float(pd.DataFrame(checks)["forecast_months_inside_90"].mean()),
+        "forecast_months_inside_90_by_metric": by_metric(monthly_bands, "inside_90"),
+        "forecast_totals_inside_90_by_metric": by_metric(total_bands, "inside_90"),
+        "forecast_months_below_band_by_metric": by_metric(monthly_bands, "below"),
+        **({"oracle_draws": args.oracle_draws,
+            "oracle_months_inside_90": float(monthly_bands["oracle_inside_90"].mean()),
+            "oracle_months_inside_90_by_metric": by_metric(monthly_bands, "oracle_inside_90")}
+           if args.oracle_draws else {}),
         "effect_inside": {m: float(pd.DataFrame(checks)[f"effect_{m}_inside"].mean()) for m in EFFECT_METRICS},
         "seconds": round(time.time() - started),
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
+
+
+def _band_row(company: int, metric: str, month: str, actual: float, band: pd.Series,
+              oracle: list[float] | None) -> dict:
+    row = {"company": company, "metric": metric, "month": month, "actual": float(actual), "low": float(band["low"]),
+           "median": float(band["median"]), "high": float(band["high"]),
+           "inside_90": bool(band["low"] <= actual <= band["high"]), "below": bool(actual < band["low"])}
+    if oracle is not None:
+        low, _, high = predictive_band(np.array(oracle, dtype=float))
+        row.update(oracle_low=float(low), oracle_high=float(high), oracle_inside_90=bool(low <= actual <= high))
+    return row
 
 
 if __name__ == "__main__":

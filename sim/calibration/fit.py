@@ -21,7 +21,6 @@ Inputs the CRM data give (headcount, spend) cannot be fitted: they drive the sim
 
 from __future__ import annotations
 
-import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.calibration.crm import METRICS
 from sim.sweep.design import get_dotted
+from sim.scenario.ranges import Range, check_range
 from sim.scenario.schema import Frozen, Scenario, ScenarioError, format_validation_errors
 
 __all__ = ["FitError", "FitSpec", "Parameter", "read_fit_file"]
@@ -52,29 +52,25 @@ class Parameter(Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> "Parameter":
-        if not self.low < self.high:
-            raise ValueError(f"parameter {self.key}: low = {self.low:g} must be below high = {self.high:g}")
-        if self.log and self.low <= 0:
-            raise ValueError(f"parameter {self.key}: log = true needs low > 0, got low = {self.low:g}")
+        check_range(f"parameter {self.key}", self.low, self.high, self.log)
         if self.key.startswith(_INPUT_KEYS) or (self.key.startswith("channels.") and "budget" in self.key) \
                 or self.key.endswith(".schedule_usd"):
             raise ValueError(f"parameter {self.key}: an input the CRM data give (headcount, spend, dates) "
                              "drives the simulation and cannot be fitted")
         return self
 
+    @property
+    def range(self) -> Range:
+        """The prior's range."""
+        return Range(self.low, self.high, self.log, self.integer)
+
     def value(self, unit: float) -> float | int:
         """The value at ``unit`` in [0, 1] of the prior's range (on its scale)."""
-        if self.log:
-            value = math.exp(math.log(self.low) + unit * (math.log(self.high) - math.log(self.low)))
-        else:
-            value = self.low + unit * (self.high - self.low)
-        return int(round(value)) if self.integer else float(value)
+        return self.range.value(unit)
 
     def unit(self, value: float) -> float:
         """Where ``value`` lies in the prior's range, in [0, 1] (on its scale)."""
-        if self.log:
-            return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
-        return (value - self.low) / (self.high - self.low)
+        return self.range.unit(value)
 
 
 class FitSpec(Frozen):

@@ -7,6 +7,12 @@ plan entry, ``channels.search.monthly_budget_usd=30000`` a schedule change). The
 gives per month and metric the median and 90% interval over the draws of ``as_is``,
 ``what_if`` and ``effect`` (the paired difference on the same draw and seed), plus a row
 ``total`` per flow metric summing the forecast months.
+
+Each draw runs with its own replication, so the spread over draws is the posterior
+predictive: parameter uncertainty and the simulation's own randomness. The interval is a
+prediction interval (:func:`sim.calibration.posterior.predictive_band`): with at least
+:data:`~sim.calibration.posterior.MIN_BAND_DRAWS` draws it holds a new run 90% of the time;
+fewer draws cannot give a 90% band (``ForecastResult.coverage`` says what they give).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import pandas as pd
 from sim.calibration.crm import FLOW_METRICS, SEGMENT_METRICS, drive, metric_columns, month_labels
 from sim.calibration.files import Calibrated
 from sim.calibration.fit import FitError
-from sim.calibration.posterior import overrides_of
+from sim.calibration.posterior import BAND_LEVEL, band_coverage, overrides_of, predictive_band
 from sim.calibration.summaries import simulate
 from sim.running.executors import Executor, run_tasks
 
@@ -39,13 +45,15 @@ def what_if_key(key: str) -> bool:
 @dataclass
 class ForecastResult:
     """table: forecast.csv; runs: every draw's monthly values (long: ``scenario, draw, month, metric,
-    value``, history months too); data: the CRM data; first: the first forecast month."""
+    value``, history months too); data: the CRM data; first: the first forecast month;
+    coverage: how often a band of this many draws holds one more run (:func:`band_coverage`)."""
 
     table: pd.DataFrame
     runs: pd.DataFrame
     data: pd.DataFrame
     first: str
     what_if: dict[str, Any]
+    coverage: float = BAND_LEVEL
 
 
 def _flow(metric: str) -> bool:
@@ -109,13 +117,10 @@ def forecast(
             if _flow(metric):
                 rows_out.append(_row(name, "total", metric, future[:, :, j].sum(axis=1)))
     table = pd.DataFrame(rows_out, columns=FORECAST_COLUMNS)
-    return ForecastResult(table, runs, calibration.data, labels[history], dict(what_if))
+    return ForecastResult(table, runs, calibration.data, labels[history], dict(what_if), band_coverage(draws))
 
 
 def _row(scenario: str, month: str, metric: str, values: np.ndarray) -> dict[str, Any]:
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        low = mid = high = np.nan
-    else:
-        low, mid, high = np.quantile(finite, [0.05, 0.5, 0.95])
+    values = np.where(np.isfinite(values), values, np.nan)
+    low, mid, high = (float(v) for v in predictive_band(values))
     return {"scenario": scenario, "month": month, "metric": metric, "median": mid, "low": low, "high": high}

@@ -31,7 +31,9 @@ import pandas as pd
 from sim.calibration.crm import drive, metric_columns
 from sim.calibration.emulator import fit_emulator
 from sim.calibration.fit import FitError, FitSpec
-from sim.calibration.posterior import IDENTIFIED_RULE, draws_table, sample_posterior, summary_table
+from sim.calibration.posterior import (
+    IDENTIFIED_RULE, band_coverage, draws_table, predictive_band, sample_posterior, summary_table,
+)
 from sim.calibration.store import SimulationStore, fingerprint
 from sim.calibration.summaries import Summaries, simulate
 from sim.running.executors import Executor, local_executor, run_tasks
@@ -187,6 +189,7 @@ def calibrate(
                            "expected_inside_90": 0.9},
         "sampler": sampler,
         "data_inside_predictive_90": inside,
+        "predictive_band_coverage": band_coverage(check),
         "identified_rule": IDENTIFIED_RULE,
         "months": months,
         "first_month": data["month"].iloc[0],
@@ -208,13 +211,13 @@ def _long(values: np.ndarray, columns: list[str], months: list[str]) -> pd.DataF
 
 
 def _inside_band(predictive: pd.DataFrame, data: pd.DataFrame) -> dict[str, float]:
-    """Share of the data's monthly values inside the 5-95% posterior predictive band, per metric."""
-    band = predictive.groupby(["metric", "month"])["value"].quantile([0.05, 0.95]).unstack()
+    """Share of the data's monthly values inside the 90% posterior predictive band, per metric."""
     out = {}
     for metric in predictive["metric"].unique():
         observed = data.set_index("month")[metric].dropna()
         if observed.empty:
             continue
-        mine = band.loc[metric].reindex(observed.index)
-        out[metric] = round(float(((observed >= mine[0.05]) & (observed <= mine[0.95])).mean()), 3)
+        wide = predictive.loc[predictive["metric"] == metric].pivot(index="draw", columns="month", values="value")
+        low, _, high = predictive_band(wide.reindex(columns=observed.index).to_numpy(dtype=float))
+        out[metric] = round(float(np.mean((observed.to_numpy() >= low) & (observed.to_numpy() <= high))), 3)
     return out

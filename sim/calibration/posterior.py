@@ -4,12 +4,15 @@
   2010) on the unit cube, prior uniform, likelihood the emulator's;
 - :func:`summary_table`: ``key, median, low, high`` (90% interval), the prior's range and
   ``identified`` by the rule of :data:`IDENTIFIED_RULE`;
+- :func:`predictive_band`: the 90% prediction interval and median of simulated values (a
+  forecast's or the posterior predictive check's runs);
 - :func:`read_posterior`: ``posterior.csv`` -> one dict of scenario overrides per draw, for
   ``compare --posterior`` and ``roi --posterior``.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +22,20 @@ import pandas as pd
 from sim.calibration.emulator import Emulator
 from sim.calibration.fit import FitError, FitSpec
 
-__all__ = ["IDENTIFIED_RULE", "IDENTIFIED_SHARE", "draws_table", "overrides_of", "read_posterior", "sample_posterior", "summary_table"]
+__all__ = [
+    "BAND_LEVEL", "IDENTIFIED_RULE", "IDENTIFIED_SHARE", "MIN_BAND_DRAWS", "band_coverage", "draws_table",
+    "overrides_of", "predictive_band", "read_posterior", "sample_posterior", "summary_table",
+]
 
 #: A parameter is identified when its 90% posterior interval is at most this share of the
 #: prior's 90% interval, both on the scale the prior is uniform on (log for log priors).
 IDENTIFIED_SHARE = 0.5
 IDENTIFIED_RULE = (f"identified = the 90% posterior interval is at most {IDENTIFIED_SHARE:g} times as wide as "
                    "the prior's 90% interval, on the scale the prior is uniform on (log scale for log = true)")
+#: The central interval of forecasts and predictive bands.
+BAND_LEVEL = 0.9
+#: Fewest runs whose range can hold a new run with probability BAND_LEVEL: (n - 1) / (n + 1) >= 0.9.
+MIN_BAND_DRAWS = 19
 BURN_STEPS = 500
 KEPT_STEPS = 1000
 
@@ -72,6 +82,33 @@ def sample_posterior(emulator: Emulator, observed: np.ndarray, dimensions: int, 
             "acceptance": float(np.mean(sampler.acceptance_fraction)),
             "autocorrelation_steps": autocorrelation}
     return chain[pick], info
+
+
+def band_coverage(runs: int) -> float:
+    """How often the :func:`predictive_band` of ``runs`` runs holds one more run of the same kind.
+
+    Exactly :data:`BAND_LEVEL` from :data:`MIN_BAND_DRAWS` runs on; fewer give at best their range,
+    which holds a new run with probability (n - 1) / (n + 1) (n = 8: 0.78).
+    """
+    return min(BAND_LEVEL, (runs - 1) / (runs + 1)) if runs >= 1 else 0.0
+
+
+def predictive_band(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``low, median, high`` of ``values`` (runs along ``axis``): a 90% prediction interval.
+
+    The question a band answers is whether one more run (the company's own next year) falls
+    inside it. The k-th smallest of n exchangeable runs lies below a new one with probability
+    k / (n + 1), so the 5% and 95% points sit at ranks 0.05 (n + 1) and 0.95 (n + 1)
+    (Hyndman & Fan 1996, definition 6; numpy's ``weibull``). The usual sample quantile (numpy's
+    default, ranks 1 + 0.05 (n - 1)) is narrower: its band of 8 runs holds a new run about 70%
+    of the time, of 40 runs about 86%. NaNs are ignored.
+    """
+    values = np.asarray(values, dtype=float)
+    with warnings.catch_warnings():  # all-NaN slices (no deals in a month) give NaN, as they should
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, mid, high = np.nanquantile(values, [(1 - BAND_LEVEL) / 2, 0.5, (1 + BAND_LEVEL) / 2], axis=axis,
+                                        method="weibull")
+    return low, mid, high
 
 
 def draws_table(fit: FitSpec, unit: np.ndarray) -> pd.DataFrame:

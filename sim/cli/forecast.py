@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from sim.cli.options import WORKERS_HELP, add_scenario_options, parse_overrides, positive_int, prepare_out_dir
 
@@ -12,6 +13,7 @@ __all__ = ["register"]
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from sim.calibration.files import load_calibration
     from sim.calibration.forecast import forecast
+    from sim.calibration.posterior import BAND_LEVEL, MIN_BAND_DRAWS
     from sim.report.calibration import write_forecast
 
     calibration = load_calibration(args.calibration)
@@ -20,6 +22,10 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     result = forecast(calibration, args.months, what_if, overrides=parse_overrides(args.overrides), seed=args.seed,
                       draws=args.draws, workers=args.workers, progress=not args.quiet)
     written = write_forecast(out, result)
+    if result.coverage < BAND_LEVEL:
+        print(f"note: --draws {args.draws}: the bands of so few draws hold a new run about "
+              f"{result.coverage:.0%} of the time, not {BAND_LEVEL:.0%}; give --draws {MIN_BAND_DRAWS} or more",
+              file=sys.stderr)
     if not args.quiet:
         totals = result.table.loc[result.table["month"] == "total"]
         print(totals.to_string(index=False))
@@ -44,7 +50,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, help="output folder")
     add_scenario_options(p)
     p.add_argument("--draws", type=positive_int, default=DEFAULT_FORECAST_DRAWS,
-                   help=f"posterior draws to run (default {DEFAULT_FORECAST_DRAWS})")
+                   help=f"posterior draws to run (default {DEFAULT_FORECAST_DRAWS}; 19 or more for a 90%% band)")
     p.add_argument("--workers", type=positive_int, default=None, help=WORKERS_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar or printed summary")
     p.set_defaults(func=_cmd_forecast)

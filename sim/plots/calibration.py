@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.calibration.posterior import predictive_band
 from sim.plots.style import FUNCTION_COLORS
 
 __all__ = ["plot_forecast", "plot_predictive"]
@@ -26,9 +27,9 @@ def _grid(count: int, title: str) -> tuple[plt.Figure, np.ndarray]:
 
 
 def _band(ax, months: list[str], values: pd.DataFrame, color: str, label: str) -> None:
-    """Median and 5-95% band over draws; ``values``: rows = draws, columns = months."""
+    """Median and 90% band over draws (:func:`predictive_band`); ``values``: rows = draws, columns = months."""
     x = np.arange(len(months))
-    low, mid, high = (values.quantile(q).reindex(months).to_numpy(dtype=float) for q in (0.05, 0.5, 0.95))
+    low, mid, high = predictive_band(values.reindex(columns=months).to_numpy(dtype=float))
     ax.fill_between(x, low, high, color=color, alpha=0.45, linewidth=0, label=f"{label} 90%")
     ax.plot(x, mid, color=color, linewidth=1.2)
 

@@ -52,8 +52,9 @@ def write_calibration_report(out: str | Path, result: "CalibrationResult", comma
         {"check": "wave-1 emulator on the wave-2 runs", **(checks["wave_1_emulator_on_wave_2"] or {})},
         {"check": "final emulator on the check runs", **checks["final_emulator_on_check_runs"]},
     ])
+    expected = info.get("predictive_band_coverage", 0.9)
     coverage = pd.DataFrame(sorted(info["data_inside_predictive_90"].items()),
-                            columns=["metric", "share of data months inside the 90% band"])
+                            columns=["metric", f"share of data months inside the 90% band (expected {expected:.2f})"])
     sections = [
         ("", f"<p class=\"note\"><code>{html.escape(command)}</code></p>" if command else ""),
         ("Method and budget", method),

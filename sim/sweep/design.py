@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -76,7 +75,8 @@ def design_matrix(spec: SweepSpec) -> tuple[list[dict[str, Any]], np.ndarray | N
         combos = itertools.product(*columns)
         return [{f.column: v for f, v in zip(factors, combo)} for combo in combos], None
     d = len(factors)
-    bounds = [[math.log(f.low), math.log(f.high)] if f.log else [f.low, f.high] for f in factors]  # type: ignore
+    ranges = [f.range for f in factors]
+    bounds = [list(r.bounds) for r in ranges]
     if spec.design == Design.LHS:
         from scipy.stats import qmc
 
@@ -93,16 +93,8 @@ def design_matrix(spec: SweepSpec) -> tuple[list[dict[str, Any]], np.ndarray | N
             from SALib.sample import morris
 
             raw = morris.sample(problem, spec.samples, num_levels=spec.morris_levels, seed=spec.seed)
-    values = np.array(raw, dtype=float)
-    for j, f in enumerate(factors):
-        if f.log:
-            values[:, j] = np.exp(values[:, j])
-    points = []
-    for row in values:
-        point = {}
-        for f, v in zip(factors, row):
-            point[f.column] = int(round(v)) if f.integer else float(v)
-        points.append(point)
+    points = [{f.column: r.from_scale(float(v)) for f, r, v in zip(factors, ranges, row)}
+              for row in np.asarray(raw, dtype=float)]
     return points, np.asarray(raw, dtype=float)
 
 

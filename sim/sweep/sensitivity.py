@@ -16,7 +16,6 @@ replications share streams across points and the noise in that mean is small.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -26,6 +25,7 @@ import pandas as pd
 
 from sim.formatting import number
 from sim.running.statistics import mean_interval
+from sim.scenario.ranges import Range
 from sim.sweep.spec import Design, SweepError
 from sim.sweep.store import RESULTS, read_design, read_manifest, read_results
 
@@ -92,7 +92,7 @@ def point_summary(runs: pd.DataFrame, factors: Sequence[str], outcomes: Sequence
 def _problem(manifest: dict[str, Any]) -> dict[str, Any]:
     factors = manifest["spec"]["factors"]
     names = [f.get("name") or f.get("key") for f in factors]
-    bounds = [[math.log(f["low"]), math.log(f["high"])] if f.get("log") else [f["low"], f["high"]] for f in factors]
+    bounds = [list(Range(f["low"], f["high"], bool(f.get("log"))).bounds) for f in factors]
     return {"num_vars": len(names), "names": names, "bounds": bounds}
 
 

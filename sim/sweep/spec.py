@@ -23,6 +23,7 @@ from sim.scenario.schema import (
     format_validation_errors,
     load_toml_dict,
 )
+from sim.scenario.ranges import Range, check_range
 
 __all__ = [
     "DEFAULT_OUTCOMES",
@@ -101,11 +102,15 @@ class Factor(Frozen):
         if has_range:
             if self.low is None or self.high is None:
                 raise ValueError(f"factor {self.label}: both low and high are needed (low={self.low}, high={self.high})")
-            if not self.low < self.high:
-                raise ValueError(f"factor {self.label}: low={self.low:g} must be below high={self.high:g}")
-            if self.log and self.low <= 0:
-                raise ValueError(f"factor {self.label}: log = true needs low > 0, got low={self.low:g}")
+            check_range(f"factor {self.label}", self.low, self.high, self.log)
         return self
+
+    @property
+    def range(self) -> Range:
+        """The sampled range (lhs, sobol, morris designs); only for a factor with low and high."""
+        if self.low is None or self.high is None:
+            raise ValueError(f"factor {self.label}: values = [...], not a range")
+        return Range(self.low, self.high, self.log, self.integer)
 
     @property
     def label(self) -> str:
