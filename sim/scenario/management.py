@@ -52,6 +52,14 @@ class JointPolicy(str, enum.Enum):
     CONTRIBUTION = "contribution"  # toward the function credited with more won value per dollar
 
 
+def _ordered(section: Frozen, prefix: str, *pairs: tuple[str, str]) -> None:
+    """Refuse a pair of keys of ``section`` whose low end is above its high end (naming both and their values)."""
+    for low_name, high_name in pairs:
+        low, high = getattr(section, low_name), getattr(section, high_name)
+        if low > high:
+            raise ValueError(f"{prefix}.{low_name}: {low} is above {high_name} {high}; must be at most it")
+
+
 class MarketingManagement(Frozen):
     """The chief marketing officer: the channel budget and its split (``[management.marketing]``)."""
 
@@ -87,10 +95,7 @@ class MarketingManagement(Frozen):
 
     @model_validator(mode="after")
     def _shares(self) -> "MarketingManagement":
-        if self.min_channel_share > self.max_channel_share:
-            raise ValueError(
-                f"management.marketing.min_channel_share: {self.min_channel_share} is above max_channel_share "
-                f"{self.max_channel_share}; must be at most it")
+        _ordered(self, "management.marketing", ("min_channel_share", "max_channel_share"))
         return self
 
 
@@ -125,15 +130,8 @@ class SalesManagement(Frozen):
 
     @model_validator(mode="after")
     def _ranges(self) -> "SalesManagement":
-        checks = (
-            ("min_headcount", self.min_headcount, "max_headcount", self.max_headcount),
-            ("release_below", self.release_below, "freeze_below", self.freeze_below),
-            ("freeze_below", self.freeze_below, "hire_above", self.hire_above),
-            ("coverage_floor", self.coverage_floor, "coverage_target", self.coverage_target),
-        )
-        for low_name, low, high_name, high in checks:
-            if low > high:
-                raise ValueError(f"management.sales.{low_name}: {low} is above {high_name} {high}; must be at most it")
+        _ordered(self, "management.sales", ("min_headcount", "max_headcount"), ("release_below", "freeze_below"),
+                 ("freeze_below", "hire_above"), ("coverage_floor", "coverage_target"))
         return self
 
 
@@ -161,10 +159,7 @@ class JointManagement(Frozen):
 
     @model_validator(mode="after")
     def _shares(self) -> "JointManagement":
-        if self.min_marketing_share > self.max_marketing_share:
-            raise ValueError(
-                f"management.joint.min_marketing_share: {self.min_marketing_share} is above max_marketing_share "
-                f"{self.max_marketing_share}; must be at most it")
+        _ordered(self, "management.joint", ("min_marketing_share", "max_marketing_share"))
         return self
 
 
