@@ -17,18 +17,19 @@ class LeadQueue:
         self.ids = np.empty(0, dtype=np.int64)
         self.arrived = np.empty(0, dtype=np.int32)
         self.score = np.empty(0, dtype=np.float64)
-        self._new: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._new: list[tuple[np.ndarray, int, np.ndarray]] = []
 
     def add(self, idx: np.ndarray, day: int, score: np.ndarray) -> None:
         """Queue new leads (joined at the next :meth:`flush`)."""
-        self._new.append((idx.astype(np.int64), np.full(idx.size, day, dtype=np.int32), score))
+        self._new.append((idx.astype(np.int64), day, score))
 
     def flush(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Join the leads added since the last flush; return ``(ids, arrived, score)``."""
         if self._new:
-            ids, arrived, score = zip(*self._new)
+            ids, days, score = zip(*self._new)
             self.ids = np.concatenate([self.ids, *ids])
-            self.arrived = np.concatenate([self.arrived, *arrived])
+            arrived = np.repeat(np.array(days, dtype=np.int32), [part.size for part in ids])
+            self.arrived = np.concatenate([self.arrived, arrived])
             self.score = np.concatenate([self.score, *score])
             self._new.clear()
         return self.ids, self.arrived, self.score

@@ -202,8 +202,10 @@ class MarketModel(mesa.Model):
         """Expected customers reached by at least one impression so far (Poisson exposure)."""
         if not self.channels:
             return 0.0
-        exposure = sum(ch.cumulative_per_capita for ch in self.channels)
-        return float((self.customers.segment_size * -np.expm1(-exposure)).sum())
+        exposure = self.channels[0].cumulative_per_capita
+        for ch in self.channels[1:]:
+            exposure = exposure + ch.cumulative_per_capita
+        return float(np.add.reduce(self.customers.segment_size * -np.expm1(-exposure)))
 
     # ------------------------------------------------------------------ wins and losses
     def win(
@@ -224,7 +226,7 @@ class MarketModel(mesa.Model):
         price = np.asarray(price, dtype=float)
         seg = customers.segment_of(idx)
         list_price = self.segments.list_price[seg]
-        discount = np.clip(1.0 - price / list_price, 0.0, 1.0)
+        discount = np.minimum(np.maximum(1.0 - price / list_price, 0.0), 1.0)  # (np.clip's numbers, for less)
         memory = customers.memory_now(idx, day)
         customers.move(idx, Stage.CUSTOMER, day, how)
         customers.price[idx] = price

@@ -19,7 +19,7 @@ from sim.engine.customers import Stage
 from sim.engine.lead_queue import LeadQueue
 from sim.engine.deals import negotiation_events, open_events
 from sim.engine.outbound import calls_day
-from sim.engine.pipeline import Pipeline, due_events
+from sim.engine.pipeline import Pipeline, any_due, due_events
 from sim.engine.workload import (
     ROUTING_CODE, RepHours, lead_day, lead_scores, ramp_share, rep_day, speed_to_lead, time_args,
 )
@@ -52,10 +52,9 @@ class SalesRep(mesa.Agent):
         """Share of full productivity reached ``day`` days into the run (linear ramp)."""
         return ramp_share(day, self.hire_day, self.model.config.sales.ramp_days)
 
-    def step(self) -> None:
-        """Accrue this day's quota (prorated by ramp) while employed."""
-        sales = self.model.config.sales
-        self.quota_usd += sales.annual_quota_usd / 365.0 * self.productivity(self.model.day)
+    def accrue_quota(self, productivity: float) -> None:
+        """Accrue this day's quota, prorated by today's :meth:`productivity` (while employed)."""
+        self.quota_usd += self.model.config.sales.annual_quota_usd / 365.0 * productivity
 
 
 class SalesTeam:
@@ -267,9 +266,9 @@ class SalesTeam:
     def close_due(self, day: int) -> None:
         """Handle every pipeline event due today (a negotiation may settle on its first day)."""
         for _ in range(3):
-            due, start, won, competitor, no_deal, no_decision, keep = due_events(self.pipe.day, self.pipe.event, day)
-            if due == 0:
+            if not any_due(self.pipe.day, day):
                 return
+            due, start, won, competitor, no_deal, no_decision, keep = due_events(self.pipe.day, self.pipe.event, day)
             self._negotiate(start, day)
             self._close_won(won, day)
             self._lose(competitor, day, "competitor")
@@ -343,8 +342,8 @@ class SalesTeam:
         self.close_due(day)
         self.work_leads(day)
         self.prospect(day)
-        for rep in self.reps:
-            rep.step()
+        for rep, productivity in zip(self.reps, self._prod.tolist()):
+            rep.accrue_quota(productivity)
 
     def waiting_leads(self) -> np.ndarray:
         """Customers whose lead waits for a rep (a head of sales' view of the queue)."""
