@@ -28,7 +28,11 @@ class LeadQueue:
         if self._new:
             ids, days, score = zip(*self._new)
             self.ids = np.concatenate([self.ids, *ids])
-            arrived = np.repeat(np.array(days, dtype=np.int32), [part.size for part in ids])
+            sizes = [part.size for part in ids]
+            if days.count(days[0]) == len(days):  # (the usual case: all from one day)
+                arrived = np.full(sum(sizes), days[0], dtype=np.int32)
+            else:
+                arrived = np.repeat(np.array(days, dtype=np.int32), sizes)
             self.arrived = np.concatenate([self.arrived, arrived])
             self.score = np.concatenate([self.score, *score])
             self._new.clear()

@@ -80,7 +80,7 @@ class MarketModel(mesa.Model):
         self.won_by_count = np.zeros(len(WON_BY), dtype=np.int64)
         self.churned_by_won = np.zeros(len(WON_BY), dtype=np.int64)
         self._deals: list[dict[str, np.ndarray]] = []
-        self._losses: list[dict[str, np.ndarray]] = []
+        self._losses: list[tuple[int, np.ndarray, np.ndarray, str]] = []  # (day, customers, segments, cause)
         self.churned_today = 0
         self.winbacks_today = 0
         from sim.engine.keyed import Keys
@@ -263,15 +263,9 @@ class MarketModel(mesa.Model):
                 }
             )
 
-    def record_loss(self, idx: np.ndarray, day: int, cause: str, reps: np.ndarray) -> None:
-        self._losses.append(
-            {
-                "day": np.full(idx.size, day),
-                "customer": idx,
-                "segment": self.customers.segment_of(idx),
-                "cause": np.full(idx.size, cause, dtype=object),
-            }
-        )
+    def record_loss(self, idx: np.ndarray, day: int, cause: str) -> None:
+        """Opportunities of customers ``idx`` lost on ``day`` for ``cause`` (rows of :meth:`losses`)."""
+        self._losses.append((day, idx, self.customers.segment_of(idx), cause))
 
     def _attributed(self, idx: np.ndarray, price: np.ndarray, *masks: np.ndarray) -> np.ndarray:
         """Value ``price`` of customers ``idx`` attributed per method and touch point, summed over
@@ -329,7 +323,7 @@ class MarketModel(mesa.Model):
             self._arr_attributed += self._attributed(expanding, added)[0]
         if self.trace is not None:
             self.trace.renewal(due[~churns], expanding, c.price, self.day)
-        if churns.any():
+        if churns.size and churns.any():
             self._churn(due[churns])
 
     def _churn(self, idx: np.ndarray) -> None:
@@ -456,6 +450,10 @@ class MarketModel(mesa.Model):
 
         if not self._losses:
             return pd.DataFrame(columns=["day", "customer", "segment", "cause"])
-        df = pd.DataFrame({k: np.concatenate([d[k] for d in self._losses]) for k in self._losses[0]})
+        days, customers, segments, causes = zip(*self._losses)
+        sizes = [part.size for part in customers]
+        df = pd.DataFrame({"day": np.repeat(np.array(days, dtype=np.int64), sizes), "customer": np.concatenate(customers),
+                           "segment": np.concatenate(segments),
+                           "cause": np.repeat(np.array(causes, dtype=object), sizes)})
         df["segment"] = np.asarray(self.segments.names, dtype=object)[df["segment"].to_numpy()]
         return df

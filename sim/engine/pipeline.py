@@ -31,14 +31,18 @@ class Pipeline:
         self.outbound = np.empty(0, dtype=bool)
 
     def append(self, cust, rep, event, when, price, open_day, outbound) -> None:
-        """Add opportunities (one value per row in each argument)."""
+        """Add opportunities: one value per row in each argument, or one for all rows in ``price``,
+        ``open_day`` and ``outbound``."""
+        n = cust.size
+        if n == 0:
+            return
         self.cust = np.concatenate([self.cust, cust])
         self.rep = np.concatenate([self.rep, rep])
         self.event = np.concatenate([self.event, event.astype(np.int8)])
         self.day = np.concatenate([self.day, when])
-        self.price = np.concatenate([self.price, price])
-        self.open_day = np.concatenate([self.open_day, open_day])
-        self.outbound = np.concatenate([self.outbound, outbound])
+        self.price = np.concatenate([self.price, price if isinstance(price, np.ndarray) else [float(price)] * n])
+        self.open_day = np.concatenate([self.open_day, open_day if isinstance(open_day, np.ndarray) else [int(open_day)] * n])
+        self.outbound = np.concatenate([self.outbound, outbound if isinstance(outbound, np.ndarray) else [bool(outbound)] * n])
 
     def drop(self, mask: np.ndarray) -> None:
         """Remove the rows where ``mask`` is true."""

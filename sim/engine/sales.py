@@ -260,8 +260,7 @@ class SalesTeam:
         model.customers.move(idx, Stage.OPPORTUNITY, day, "outbound" if outbound else "qualified")
         self.opportunities += idx.size
         event, when = open_events(model.keys.root, day, idx, reps, model.customers, model.segments, self._skills)
-        self.pipe.append(idx, reps, event, when, np.full(idx.size, np.nan), np.full(idx.size, day),
-                         np.full(idx.size, outbound))
+        self.pipe.append(idx, reps, event, when, np.nan, day, outbound)
 
     def close_due(self, day: int) -> None:
         """Handle every pipeline event due today (a negotiation may settle on its first day)."""
@@ -334,7 +333,7 @@ class SalesTeam:
             self.reps[r].deals_lost += 1
         self.deals_lost += rows.size
         self.model.customers.move(self.pipe.cust[rows], Stage.LOST, day, cause)
-        self.model.record_loss(self.pipe.cust[rows], day, cause, self.pipe.rep[rows])
+        self.model.record_loss(self.pipe.cust[rows], day, cause)
 
     # ------------------------------------------------------------------ schedule
     def step(self, day: int) -> None:
