@@ -61,7 +61,7 @@ if engine == "fast":  # time in the sales function's code: its step and what mar
                 if not depth[0]:
                     sales[0] += time.process_time() - start
         return wrapper
-    for name in ("step", "add_leads", "reset_counters", "disown"):
+    for name in ("step", "add_leads", "queue_leads", "reset_counters", "disown"):
         if hasattr(SalesTeam, name):
             setattr(SalesTeam, name, timed(getattr(SalesTeam, name)))
 best = None

@@ -25,6 +25,7 @@ from numba import njit
 from sim.engine.customers import Stage
 from sim.engine.kernels import _arm_one, _memory, _segment, add_memory, due, move, word_of_mouth_term
 from sim.engine.renewals import care_factor
+from sim.engine.workload import lead_arrivals
 from sim.scenario.schema import NetworkKind
 
 if TYPE_CHECKING:
@@ -100,10 +101,12 @@ def hear(model: "MarketModel", rate: float, brand_effect: float) -> np.ndarray:
 # ---------------------------------------------------------------------------- interest, leads
 @njit(cache=True)
 def _progress(candidates, day, consider_rate, forget_rate, wom_rate, lead_rate, lose_interest_rate, mode, mixed,
-              degree, memory, memory_day, decay, base, stage, stage_day, moves, counts, indptr, indices, neighbours,
-              has_network, armed, root, segment_start, clocks, horizon, alarm, out):
-    """Aware customers start considering or forget (moved), then considering ones become leads
-    (returned) or lose interest (moved): ``out`` rows consider, forget, lead, drop."""
+              degree, premium, reservation, list_price, memory, memory_day, decay, base, stage, stage_day, moves,
+              counts, indptr, indices, neighbours, has_network, armed, root, segment_start, clocks, horizon, alarm,
+              out):
+    """Aware customers start considering or forget, then considering ones become leads or lose
+    interest (all moved): ``out`` rows consider, forget, lead, drop; returns their numbers and
+    the leads' scores (:func:`sim.engine.workload.lead_arrivals`)."""
     state = (stage, stage_day, moves, counts, indptr, indices, neighbours, has_network, armed, root, segment_start,
              clocks, horizon, alarm)
     idx, u = due(candidates, day, _AWARE, alarm, stage, moves, stage_day, root)
@@ -141,24 +144,28 @@ def _progress(candidates, day, consider_rate, forget_rate, wom_rate, lead_rate, 
         else:
             _arm_one(root, c, np.int64(day - stage_day[c]), day, moves, stage, segment_start, clocks, horizon, alarm)
     move(out[3, :n_drop], _TO_AWARE, day, *state)
-    return n_consider, n_forget, n_lead, n_drop
+    scores = lead_arrivals(out[2, :n_lead], day, premium, reservation, memory, memory_day, decay, base, list_price,
+                           *state)
+    return n_consider, n_forget, n_lead, n_drop, scores
 
 
-def progress(model: "MarketModel") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def progress(model: "MarketModel") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The aware customers due today who start considering and those who forget, then the
-    considering ones who become inbound leads and those who lose interest. All but the leads
-    are moved (and the others snoozed); the leads are for sales to queue, and journeys get the
-    lost-interest rows after the leads' (see :func:`record_drops`)."""
+    considering ones who become inbound leads and those who lose interest, all moved (and the
+    others snoozed); with the leads' scores, for sales to queue. Journeys get the lost-interest
+    rows after the leads' (see :func:`record_drops`)."""
     c, day, seg = model.customers, model.day, model.segments
     candidates = c.due_today(day)
     out = np.empty((4, candidates.size), dtype=np.int64)
-    n = _progress(candidates, day, seg.consider_rate, seg.forget_rate, model.config.market.word_of_mouth.consider_rate,
-                  seg.lead_rate, seg.lose_interest_rate, *word_of_mouth_args(model), *_memory_args(model, day),
-                  *c.state_arrays(), out)
+    *n, scores = _progress(candidates, day, seg.consider_rate, seg.forget_rate,
+                           model.config.market.word_of_mouth.consider_rate, seg.lead_rate, seg.lose_interest_rate,
+                           *word_of_mouth_args(model), model.config.market.brand_price_premium, c.reservation,
+                           seg.list_price, *_memory_args(model, day), *c.state_arrays(), out)
     consider, forget, lead, drop = (out[row, : n[row]] for row in range(4))
     _record(model, consider, Stage.AWARE, Stage.CONSIDERING, "interest")
     _record(model, forget, Stage.AWARE, Stage.UNAWARE, "forgot")
-    return consider, forget, lead, drop
+    _record(model, lead, Stage.CONSIDERING, Stage.LEAD, "organic")
+    return consider, forget, lead, drop, scores
 
 
 def record_drops(model: "MarketModel", drop: np.ndarray) -> None:

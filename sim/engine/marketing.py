@@ -23,6 +23,7 @@ from sim.engine.response import geometric_adstock, impressions_from_spend
 from sim.scenario.schema import Channel as ChannelConfig
 from sim.engine import kernels as _k
 from sim.engine.keyed import Kind, _poisson_counts, _uniform
+from sim.engine.workload import lead_arrivals
 
 if TYPE_CHECKING:
     from sim.engine.model import MarketModel
@@ -163,17 +164,20 @@ class MarketingChannel(mesa.Agent):
                      self.config.ctr, self._target_starts, self._target_sizes)
 
     def _expose(self, per_capita: float, day: int) -> None:
-        """:meth:`_exposure`, :meth:`_notice` and :meth:`_click` in one compiled call (the leads go to sales)."""
-        c, cfg = self.model.customers, self.config
-        self.noticed, self.clicks, leads = _exposure_effects(
+        """:meth:`_exposure`, :meth:`_notice` and :meth:`_click` in one compiled call (the leads, moved
+        and scored there, go to the sales queue)."""
+        model = self.model
+        c, cfg = model.customers, self.config
+        self.noticed, self.clicks, leads, scores = _exposure_effects(
             day, per_capita, self.cumulative_per_capita, self.target_segments, self._block_key, cfg.brand_effect,
             cfg.ctr, self._target_starts, self._target_sizes, self.index, cfg.memory_gain, cfg.click_to_lead,
+            model.config.market.brand_price_premium, c.reservation, model.segments.list_price,
             c.memory, c.memory_day, c.decay(day), c._decay_per_day, c.touches, c.first_touch, c.last_touch,
             *c.state_arrays(),
         )
         if leads.size:
             self.leads = leads.size
-            self.model.sales.add_leads(leads, day, self.name)
+            model.sales.queue_leads(leads, scores, day, self.name)
 
     def _notice(self, idx: np.ndarray, day: int) -> None:
         """Customers who notice at least one impression today: a touch, brand memory, awareness."""
@@ -263,14 +267,15 @@ def _unique(a):
 
 @njit(cache=True)
 def _exposure_effects(day, per_capita, cumulative, targets, block_key, brand_effect, ctr, starts, sizes, touchpoint,
-                      memory_gain, click_to_lead, memory, memory_day, decay, base, touches, first_touch, last_touch,
-                      stage, stage_day, moves, counts, indptr, indices, neighbours, has_network, armed, root,
-                      segment_start, clocks, horizon, alarm):
-    """The day's exposure and its effects but the leads' (:meth:`MarketingChannel._notice`, ``_click``),
-    after adding ``per_capita`` to the targets' ``cumulative`` impressions per customer.
+                      memory_gain, click_to_lead, premium, reservation, list_price, memory, memory_day, decay, base,
+                      touches, first_touch, last_touch, stage, stage_day, moves, counts, indptr, indices, neighbours,
+                      has_network, armed, root, segment_start, clocks, horizon, alarm):
+    """The day's exposure and its effects (:meth:`MarketingChannel._notice`, ``_click``), after
+    adding ``per_capita`` to the targets' ``cumulative`` impressions per customer.
 
-    Returns how many customers noticed and how many clicked, and the new leads (for the caller
-    to hand to sales); the aware clickers who do not become leads start considering here.
+    Returns how many customers noticed and how many clicked, and the new leads with their lead
+    scores (:func:`sim.engine.workload.lead_arrivals`: moved, for the caller to queue); the
+    aware clickers who do not become leads start considering.
     """
     added = np.empty(targets.size)  # (gathered before written, as numpy's cumulative[targets] += per_capita)
     for i in range(targets.size):
@@ -316,7 +321,11 @@ def _exposure_effects(day, per_capita, cumulative, targets, block_key, brand_eff
         # (before sales moves the leads: moves of different customers commute)
         _k.move(starts[:n_starts], _CONSIDERING, day, stage, stage_day, moves, counts, indptr, indices, neighbours,
                 has_network, armed, root, segment_start, clocks, horizon, alarm)
-    return noticed.size, clicks, leads[:n_leads]
+    leads = leads[:n_leads]
+    scores = lead_arrivals(leads, day, premium, reservation, memory, memory_day, decay, base, list_price, stage,
+                           stage_day, moves, counts, indptr, indices, neighbours, has_network, armed, root,
+                           segment_start, clocks, horizon, alarm)
+    return noticed.size, clicks, leads, scores
 
 
 _UNAWARE, _AWARE, _CONSIDERING = int(Stage.UNAWARE), int(Stage.AWARE), int(Stage.CONSIDERING)

@@ -290,8 +290,8 @@ class MarketModel(mesa.Model):
         """Organic moves through the funnel, and forgetting (at each customer's alarm clock):
         aware -> considering (brand memory, word of mouth) or -> unaware (forgetting), then
         considering -> lead (inbound, organic) or -> aware (lost interest)."""
-        consider, forget, lead, drop = funnel.progress(self)  # (all but the leads moved)
-        self.sales.add_leads(lead, self.day, "organic")
+        consider, forget, lead, drop, score = funnel.progress(self)
+        self.sales.queue_leads(lead, score, self.day, "organic")
         funnel.record_drops(self, drop)
 
     def retention(self) -> None:

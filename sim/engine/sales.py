@@ -21,7 +21,7 @@ from sim.engine.deals import negotiation_events, open_events
 from sim.engine.outbound import calls_day
 from sim.engine.pipeline import Pipeline, any_due, due_events
 from sim.engine.workload import (
-    ROUTING_CODE, RepHours, lead_day, lead_scores, ramp_share, rep_day, speed_to_lead, time_args,
+    ROUTING_CODE, RepHours, lead_arrivals, lead_day, lead_scores, ramp_share, rep_day, speed_to_lead, time_args,
 )
 from sim.scenario.schema import Buying, HeadcountChange
 
@@ -173,9 +173,19 @@ class SalesTeam:
         if idx.size == 0:
             return
         customers = self.model.customers
-        customers.move(idx, Stage.LEAD, day, source)
-        score = lead_scores(idx, day, *customers.price_args(day, self.model.config.market.brand_price_premium),
-                            customers.segment_start, self.model.segments.list_price)
+        price_args = customers.price_args(day, self.model.config.market.brand_price_premium)
+        if customers.trace is None:
+            score = lead_arrivals(idx, day, *price_args, self.model.segments.list_price, *customers.state_arrays())
+        else:  # (journeys record the move)
+            customers.move(idx, Stage.LEAD, day, source)
+            score = lead_scores(idx, day, *price_args, customers.segment_start, self.model.segments.list_price)
+        self.queue_leads(idx, score, day, source)
+
+    def queue_leads(self, idx: np.ndarray, score: np.ndarray, day: int, source: str) -> None:
+        """Queue new leads already moved to the lead stage, with their lead ``score`` (what a
+        compiled phase that makes leads hands over; :meth:`add_leads` does both)."""
+        if idx.size == 0:
+            return
         self.queue.add(idx, day, score)
         self.leads += idx.size
         if source != "organic":

@@ -18,12 +18,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.engine.kernels import _memory, _segment, reservation_now
+from sim.engine.kernels import _memory, _segment, move, reservation_now
 from sim.engine.keyed import Kind, _uniform
 from sim.scenario.sales import OutboundPolicy, RepTime, Routing, SDRTeam
 
 __all__ = [
-    "DAYS_PER_MONTH", "LeadDay", "ROUTING_CODE", "RepHours", "lead_day", "lead_order", "lead_score", "lead_scores", "lead_slots",
+    "DAYS_PER_MONTH", "LeadDay", "ROUTING_CODE", "RepHours", "lead_arrivals", "lead_day", "lead_order", "lead_score",
+    "lead_scores", "lead_slots",
     "ramp_share", "rep_day", "rep_hours", "route", "sdr_slots", "speed_to_lead", "time_args",
 ]
 
@@ -165,6 +166,16 @@ def lead_scores(idx, day, premium, reservation, memory, memory_day, decay, base,
         m = _memory(c, day, memory, memory_day, decay, base)
         out[i] = lead_score(res[i], list_price[_segment(c, segment_start)], m)
     return out
+
+
+@njit(cache=True)
+def lead_arrivals(idx, day, premium, reservation, memory, memory_day, decay, base, list_price, stage, stage_day, moves,
+                  counts, indptr, indices, neighbours, has_network, armed, root, segment_start, clocks, horizon, alarm):
+    """Customers ``idx`` become leads (moved to the lead stage, the arguments after ``list_price``
+    being :meth:`Customers.state_arrays`); returns their :func:`lead_scores`, for the queue."""
+    move(idx, _LEAD, day, stage, stage_day, moves, counts, indptr, indices, neighbours, has_network, armed, root,
+         segment_start, clocks, horizon, alarm)
+    return lead_scores(idx, day, premium, reservation, memory, memory_day, decay, base, segment_start, list_price)
 
 
 @njit(cache=True)
