@@ -7,7 +7,7 @@ import numpy as np
 
 __all__ = ["RowCollector"]
 
-_PLAIN = frozenset({int, float, np.int64, np.float64})  # numbers numpy and pandas type alike
+_PLAIN = (np.dtype(np.int64), np.dtype(np.float64))  # columns numpy and pandas type alike
 
 
 class RowCollector(mesa.DataCollector):
@@ -33,13 +33,17 @@ class RowCollector(mesa.DataCollector):
         rows = self.rows
         if not rows:
             return pd.DataFrame(rows, columns=self.columns)
-        data = {}
-        for column in self.columns:
+        if all(list(row) == self.columns for row in rows):  # (the usual case: every row has the columns, in order)
+            columns = zip(*(row.values() for row in rows))
+        else:
             try:
-                values = [row[column] for row in rows]
+                columns = [[row[column] for row in rows] for column in self.columns]
             except KeyError:  # a row without the column: pandas fills it in
                 return pd.DataFrame(rows, columns=self.columns)
-            if not _PLAIN.issuperset(map(type, values)):  # (None, bools, strings: pandas' own inference)
+        data = {}
+        for column, values in zip(self.columns, columns):
+            values = np.array(values)  # ints -> int64, with a float -> float64, as pandas infers
+            if values.dtype not in _PLAIN:  # (None, bools, strings: pandas' own inference)
                 return pd.DataFrame(rows, columns=self.columns)
-            data[column] = np.array(values)  # ints -> int64, with a float -> float64, as pandas infers
-        return pd.DataFrame(data, columns=self.columns)
+            data[column] = values
+        return pd.DataFrame(data, columns=self.columns, copy=False)

@@ -7,6 +7,7 @@ total, relationship}``; ``aggregate`` turns several into mean and 95% interval o
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Sequence
 
 import numpy as np
@@ -50,8 +51,8 @@ def loss_reasons(losses: pd.DataFrame, stale_by_segment: dict[str, int]) -> dict
     reasons = [*dict.fromkeys(LOSS_REASONS.values()), "stale"]
     segments = list(stale_by_segment)
     counts = {seg: dict.fromkeys(reasons, 0) for seg in segments}
-    for (seg, cause), n in losses.groupby(["segment", "cause"]).size().items():
-        counts[seg][LOSS_REASONS[cause]] += int(n)
+    for (seg, cause), n in Counter(zip(losses["segment"], losses["cause"])).items():
+        counts[seg][LOSS_REASONS[cause]] += n
     for seg, n in stale_by_segment.items():
         counts[seg]["stale"] = int(n)
     out: dict[str, float | None] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 from dataclasses import dataclass, field
@@ -18,6 +19,12 @@ __all__ = ["Replication", "RunResult", "versions"]
 
 def versions() -> dict[str, str]:
     """Versions of marketsim and the libraries that shape its results (read without importing them)."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    """(Read once a process: reading a package's metadata costs more than a small run's tables.)"""
     from importlib.metadata import PackageNotFoundError, version
 
     from sim import __version__
@@ -28,7 +35,7 @@ def versions() -> dict[str, str]:
             found[name] = version(name)
         except PackageNotFoundError:
             found[name] = "not installed"
-    return found
+    return tuple(found.items())
 
 
 @dataclass
