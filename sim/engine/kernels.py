@@ -20,7 +20,8 @@ from numba import njit
 from sim.engine.keyed import Kind, _uniform
 
 __all__ = [
-    "kernels_cached", "add_memory", "clock_table", "due", "due_into", "due_scan", "memory_now", "move", "reservation_now", "segment_of", "snooze", "touch", "word_of_mouth_term",
+    "kernels_cached", "add_memory", "clock_table", "due", "due_into", "due_scan", "memory_now", "move", "reservation_now", "segment_of", "snooze", "touch", "unique",
+    "word_of_mouth_term",
 ]
 
 _CUSTOMER = 6  # Stage.CUSTOMER
@@ -242,3 +243,31 @@ def word_of_mouth_term(c, rate, mode, mixed, degree, neighbours):
     if mode == 1:
         return rate * mixed
     return rate * 0.0
+
+
+@njit(cache=True)
+def unique(a):
+    """``np.unique`` of an integer array: sorted, each value once (a merge sort: numba's
+    ``np.sort`` takes seconds to compile)."""
+    n = a.size
+    b, tmp = a.copy(), np.empty_like(a)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
+            i, j = lo, mid
+            for k in range(lo, hi):
+                if j >= hi or (i < mid and b[i] <= b[j]):
+                    tmp[k] = b[i]
+                    i += 1
+                else:
+                    tmp[k] = b[j]
+                    j += 1
+        b, tmp = tmp, b
+        width *= 2
+    k = 0
+    for i in range(n):
+        if i == 0 or b[i] != b[k - 1]:
+            b[k] = b[i]
+            k += 1
+    return b[:k]

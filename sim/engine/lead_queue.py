@@ -21,7 +21,7 @@ class LeadQueue:
 
     def add(self, idx: np.ndarray, day: int, score: np.ndarray) -> None:
         """Queue new leads (joined at the next :meth:`flush`)."""
-        self._new.append((idx.astype(np.int64), day, score))
+        self._new.append((np.asarray(idx, dtype=np.int64), day, score))
 
     def flush(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Join the leads added since the last flush; return ``(ids, arrived, score)``."""

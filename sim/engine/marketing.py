@@ -234,35 +234,7 @@ def _hits(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes):
             hits[k] = start + np.int64(_uniform(root, _EXPOSURE_HIT, block_key + j, day, e) * size)
             k += 1
     split = counts[:n].sum()
-    return _unique(hits[:split]), _unique(hits[split:])
-
-
-@njit(cache=True)
-def _unique(a):
-    """``np.unique`` of an integer array: sorted, each value once (a merge sort: numba's
-    ``np.sort`` takes seconds to compile)."""
-    n = a.size
-    b, tmp = a.copy(), np.empty_like(a)
-    width = 1
-    while width < n:
-        for lo in range(0, n, 2 * width):
-            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
-            i, j = lo, mid
-            for k in range(lo, hi):
-                if j >= hi or (i < mid and b[i] <= b[j]):
-                    tmp[k] = b[i]
-                    i += 1
-                else:
-                    tmp[k] = b[j]
-                    j += 1
-        b, tmp = tmp, b
-        width *= 2
-    k = 0
-    for i in range(n):
-        if i == 0 or b[i] != b[k - 1]:
-            b[k] = b[i]
-            k += 1
-    return b[:k]
+    return _k.unique(hits[:split]), _k.unique(hits[split:])
 
 
 @njit(cache=True)

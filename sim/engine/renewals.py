@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine.customers import Stage
-from sim.engine.kernels import _segment
+from sim.engine.kernels import _segment, unique
 from sim.engine.keyed import Kind, _uniform
 
 __all__ = ["COLUMNS", "YEAR_DAYS", "Renewals", "care_factor", "renewal_churn_probability", "yearly_probability"]
@@ -119,8 +119,7 @@ class Renewals:
         parts = self._buckets.pop(day, None)
         if not parts:
             return np.empty(0, dtype=np.int64)
-        idx = np.unique(np.concatenate(parts))
-        return idx[(self.next_day[idx] == day) & (stage[idx] == Stage.CUSTOMER)]
+        return _due(parts[0] if len(parts) == 1 else np.concatenate(parts), day, self.next_day, stage)
 
     # ------------------------------------------------------------------ the decision
     def step(self, day: int, customers, segments) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -159,6 +158,19 @@ class Renewals:
 
 
 @njit(cache=True)
+def _due(queued, day, next_day, stage):
+    """The customers of ``queued`` (sorted, each once) whose renewal is still ``day`` and who are still customers."""
+    idx = unique(queued)
+    k = 0
+    for i in range(idx.size):
+        c = idx[i]
+        if next_day[c] == day and stage[c] == _CUSTOMER:
+            idx[k] = c
+            k += 1
+    return idx[:k]
+
+
+@njit(cache=True)
 def _decide(idx, root, moves, number, churn_multiplier, account_care, price, segment_start, churn_yearly,
             care_effect, expansion_rate, expansion_size, churn, grow, grown_price):
     """Each renewal's draws, compiled: churn at :func:`renewal_churn_probability`, else expand
@@ -177,3 +189,4 @@ def _decide(idx, root, moves, number, churn_multiplier, account_care, price, seg
 
 
 _RENEWAL = Kind.RENEWAL
+_CUSTOMER = int(Stage.CUSTOMER)

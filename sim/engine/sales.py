@@ -196,10 +196,9 @@ class SalesTeam:
         deals, accounts)."""
         self._prod, self._free, *hours = self._rep_day(day)
         self._hours = RepHours(*hours, self.config.time.outbound)
-        self._outbound_hours = self._hours.after_leads(np.zeros(len(self.reps)))
         if self.config.time.hours_per_week is not None:
             for name in ("available", "deals", "accounts"):
-                self.hours[name] = float(getattr(self._hours, name).sum())
+                self.hours[name] = float(np.add.reduce(getattr(self._hours, name)))
 
     def work_leads(self, day: int) -> None:
         """Self-serve purchases, stale leads, nurture below the MQL threshold, and reps working
@@ -214,6 +213,7 @@ class SalesTeam:
                         self._segment_rules, self._rules, self._speed, cfg.sdr, self._serials, self._prod, self._free,
                         self._hours.leads)
         if work.live.size == 0:
+            self._outbound_hours = self._hours.after_leads(np.zeros(len(self.reps)))
             self.queue.keep(ids[:0], arrived[:0], score[:0])
             return
         if work.online.size:  # self-serve: buy online at list price when it is acceptable
@@ -235,7 +235,7 @@ class SalesTeam:
         self._free = work.free
         self._outbound_hours = self._hours.after_leads(work.lead_hours)
         if cfg.time.hours_per_week is not None:
-            self.hours["leads"] = float(work.lead_hours.sum())
+            self.hours["leads"] = float(np.add.reduce(work.lead_hours))
         self.queue.keep(ids[work.waiting], arrived[work.waiting], score[work.waiting])
 
     # ------------------------------------------------------------------ outbound

@@ -15,6 +15,8 @@ whatever the number of reps and leads; the per-agent reference model calls the s
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -236,18 +238,24 @@ def rep_day(day, ramp_days, hire_days, capacity, pipe_rep, pipe_cust, stage, acc
     return (productivity, free, *_split_hours(time, productivity, in_discovery, in_negotiation, accounts))
 
 
-class LeadDay:
+class LeadDay(NamedTuple):
     """What the day's lead work decided, as positions in the queue (in the order acted on):
     ``online`` (buy self-serve, at ``online_price``), ``stale``, ``nurture``, ``picked`` (worked,
     with ``qualifies``; the qualified ones open with ``reps``), ``waiting`` (stay queued);
     ``stale_by_segment``, ``lead_hours`` used per rep and ``free`` capacity left per rep."""
 
-    FIELDS = ("live", "online", "online_price", "stale", "stale_by_segment", "nurture", "picked", "qualifies",
-              "reps", "lead_hours", "free", "waiting")
-
-    def __init__(self, parts) -> None:
-        for name, value in zip(self.FIELDS, parts):
-            setattr(self, name, value)
+    live: np.ndarray
+    online: np.ndarray
+    online_price: np.ndarray
+    stale: np.ndarray
+    stale_by_segment: np.ndarray
+    nurture: np.ndarray
+    picked: np.ndarray
+    qualifies: np.ndarray
+    reps: np.ndarray
+    lead_hours: np.ndarray
+    free: np.ndarray
+    waiting: np.ndarray
 
 
 @njit(cache=True)
@@ -392,4 +400,4 @@ def lead_day(root, day: int, queue: tuple, customers, premium: float, segments: 
         customers.segment_start, customers.price_args(day, premium), segments, rules, speed,
         (sdr.headcount, sdr.hours_per_week / 7.0, float(sdr.lead_hours)), serials, productivity, free, hours_leads,
     )
-    return LeadDay(parts)
+    return LeadDay(*parts)
