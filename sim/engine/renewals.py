@@ -94,10 +94,18 @@ class Renewals:
         self.number[idx] = 0
         if initial:
             u = self.keys.uniform(Kind.RENEWAL, idx, moves[idx], _FIRST_DATE)
-            when = day + 1 + np.minimum(np.floor(u * YEAR_DAYS).astype(np.int64), YEAR_DAYS - 1)
+            self._queue(idx, day + 1 + np.minimum(np.floor(u * YEAR_DAYS).astype(np.int64), YEAR_DAYS - 1))
         else:
-            when = np.full(idx.size, day + YEAR_DAYS, dtype=np.int64)
-        self._queue(idx, when)
+            self._queue_on(idx, day + YEAR_DAYS)
+
+    def _queue_on(self, idx: np.ndarray, day: int) -> None:
+        """Queue the next renewal of ``idx`` on ``day`` (what :meth:`_queue` does when all fall on one day)."""
+        if day >= self.horizon:
+            self.next_day[idx] = -1
+            return
+        self.next_day[idx] = day
+        if idx.size:
+            self._buckets.setdefault(day, []).append(idx)
 
     def _queue(self, idx: np.ndarray, when: np.ndarray) -> None:
         inside = when < self.horizon
@@ -153,7 +161,7 @@ class Renewals:
         self.expansions = int(expanding.size)
         self.expansion_arr = float(new.astype(float).sum() - old.astype(float).sum())
         self.number[kept] += 1
-        self._queue(kept, np.full(kept.size, day + YEAR_DAYS, dtype=np.int64))
+        self._queue_on(kept, day + YEAR_DAYS)
         return idx, churn, expanding, new
 
 

@@ -325,14 +325,14 @@ class SalesTeam:
         customers = self.model.customers
         customers.owner[idx] = serials
         customers.account_care[idx] = 1.0 if self.config.time.account_hours_per_month > 0 else 0.0
-        np.add.at(self.accounts, serials, 1)
+        self.accounts += np.bincount(serials, minlength=self.accounts.size)
 
     def disown(self, idx: np.ndarray) -> None:
         """Customers who leave stop costing their rep account time."""
         customers = self.model.customers
         owner = customers.owner[idx]
         owned = owner >= 0
-        np.subtract.at(self.accounts, owner[owned], 1)
+        self.accounts -= np.bincount(owner[owned], minlength=self.accounts.size)
         customers.owner[idx] = -1
         customers.account_care[idx] = 0.0
 
