@@ -40,7 +40,7 @@ def run_one(
     model.run(progress=progress)
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     ts.insert(0, "replication", replication)
-    ts.insert(2, "date", [model.date_of(int(d)).isoformat() for d in ts["step"]])
+    ts.insert(2, "date", (np.datetime64(scenario.time.start_date, "D") + ts["step"].to_numpy()).astype(str))  # (model.date_of)
     deals = model.deals()
     deals.insert(0, "replication", replication)
     losses = model.losses()
