@@ -28,7 +28,20 @@ from sim.engine.workload import lead_arrivals
 if TYPE_CHECKING:
     from sim.engine.model import MarketModel
 
-__all__ = ["MarketingChannel", "daily_budget"]
+__all__ = ["MarketingChannel", "daily_budget", "month_blocks"]
+
+
+def month_blocks(start_date: dt.date, horizon_days: int):
+    """The calendar months the horizon covers: ``(month, first day, stop day, days in the month)``
+    for each, ``month`` counted from the start month (0) and days from the start date (0)."""
+    year, month_of_year, first_day = start_date.year, start_date.month, start_date.day
+    day = month = 0
+    while day < horizon_days:
+        days_in_month = calendar.monthrange(year, month_of_year)[1]
+        stop = min(day + days_in_month - first_day + 1, horizon_days)
+        yield month, day, stop, days_in_month
+        day, month, first_day = stop, month + 1, 1
+        year, month_of_year = (year + 1, 1) if month_of_year == 12 else (year, month_of_year + 1)
 
 
 def daily_budget(
@@ -39,18 +52,12 @@ def daily_budget(
     end = config.end_month
     if stop_month is not None:
         end = stop_month if end is None else min(end, stop_month)
-    year, month_of_year, first_day = start_date.year, start_date.month, start_date.day
-    day = month = 0  # (month: months since the start month)
-    while day < horizon_days:
-        days_in_month = calendar.monthrange(year, month_of_year)[1]
-        stop = min(day + days_in_month - first_day + 1, horizon_days)
+    for month, day, stop, days_in_month in month_blocks(start_date, horizon_days):
         if month >= config.start_month and (end is None or month < end):
             budget = config.monthly_budget_usd
             if config.schedule_usd is not None and month < len(config.schedule_usd):
                 budget = config.schedule_usd[month]
             out[day:stop] = budget / days_in_month
-        day, month, first_day = stop, month + 1, 1
-        year, month_of_year = (year + 1, 1) if month_of_year == 12 else (year, month_of_year + 1)
     return out
 
 

@@ -17,7 +17,7 @@ from sim.engine.collector import RowCollector
 from sim.engine.customers import STAGES, WON_BY, Customers, Stage
 from sim.engine.ledger import DayLedger
 from sim.engine.management import Management
-from sim.engine.marketing import MarketingChannel
+from sim.engine.marketing import MarketingChannel, month_blocks
 from sim.engine.network import small_world
 from sim.engine.renewals import Renewals
 from sim.engine.sales import SalesTeam
@@ -69,8 +69,7 @@ class MarketModel(mesa.Model):
         # Ledger state and per-day counters.
         self.annual_recurring_revenue = 0.0
         self.ledger = DayLedger.for_scenario(scenario)
-        self._months = [self._month_of(day) for day in range(self.horizon)]  # (month_of is read daily)
-        self._team_cost = self._team_cost_per_day()
+        self._months, self._team_cost = self._calendar()  # (month_of is read daily)
         n_tp = self.customers.n_touchpoints + 1  # + organic
         self.touchpoints = (*scenario.channels, "sales", "organic")
         self._arr_attributed = np.zeros((len(METHODS), n_tp))
@@ -178,18 +177,17 @@ class MarketModel(mesa.Model):
         date = start + dt.timedelta(days=day)
         return (date.year - start.year) * 12 + date.month - start.month
 
-    def _team_cost_per_day(self) -> list[float]:
-        """The marketing team's cost on each day: its monthly cost over the days of that month
-        (0 from ``marketing.end_month`` on)."""
-        import calendar
-
+    def _calendar(self) -> tuple[list[int], list[float]]:
+        """Each day's month (:meth:`month_of`) and the marketing team's cost that day: its monthly
+        cost over the days of that month (0 from ``marketing.end_month`` on)."""
         marketing = self.config.marketing
-        out = []
-        for day in range(self.horizon):
-            date = self.date_of(day)
-            ended = marketing.end_month is not None and self.month_of(day) >= marketing.end_month
-            out.append(0.0 if ended else marketing.team_monthly_cost_usd / calendar.monthrange(date.year, date.month)[1])
-        return out
+        months: list[int] = []
+        cost: list[float] = []
+        for month, start, stop, days_in_month in month_blocks(self.config.time.start_date, self.horizon):
+            ended = marketing.end_month is not None and month >= marketing.end_month
+            months += [month] * (stop - start)
+            cost += [0.0 if ended else marketing.team_monthly_cost_usd / days_in_month] * (stop - start)
+        return months, cost
 
     def date_of(self, day: int) -> dt.date:
         return self.config.time.start_date + dt.timedelta(days=day)
