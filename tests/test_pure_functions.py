@@ -1,4 +1,5 @@
-"""Unit tests of the pure array functions (negotiation, response curves, sampling, attribution)."""
+"""Unit tests of the pure array functions (negotiation, response curves, sampling, attribution)
+and of the engine's small containers (lead queue, pipeline, calendar, day rows)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ import numpy as np
 import pytest
 
 from sim.engine.attribution import Attribution, attribution_shares
+from sim.engine.collector import RowCollector
+from sim.engine.lead_queue import LeadQueue
+from sim.engine.marketing import month_blocks
 from sim.engine.negotiation import settle
 from sim.engine.network import small_world
+from sim.engine.pipeline import Pipeline
 from sim.engine.response import geometric_adstock, hill_saturation, impressions_from_spend
 from sim.engine.sampling import bernoulli_indices
 
@@ -139,3 +144,68 @@ def test_importing_the_executors_does_not_import_dask():
             "print(sorted(m for m in ('dask', 'distributed', 'matplotlib', 'sim.cli.main') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "[]"
+
+
+def test_lead_queue_keeps_each_batch_arrival_day_in_order():
+    queue = LeadQueue()
+    queue.add(np.array([5, 2]), 3, np.array([0.1, 0.2]))
+    queue.add(np.array([7], dtype=np.int32), 4, np.array([0.3]))
+    ids, arrived, score = queue.flush()
+    assert ids.tolist() == [5, 2, 7] and ids.dtype == np.int64
+    assert arrived.tolist() == [3, 3, 4] and arrived.dtype == np.int32
+    assert score.tolist() == [0.1, 0.2, 0.3]
+    queue.add(np.array([9, 1]), 5, np.array([0.4, 0.5]))  # (one day: the usual case)
+    ids, arrived, _ = queue.flush()
+    assert ids.tolist() == [5, 2, 7, 9, 1] and arrived.tolist() == [3, 3, 4, 5, 5]
+
+
+def test_pipeline_appends_one_value_for_all_rows_as_a_column_of_it():
+    one, each = Pipeline(), Pipeline()
+    cust, rep, event, when = np.array([4, 8]), np.array([0, 1]), np.array([0, 0]), np.array([10, 12])
+    one.append(cust, rep, event, when, np.nan, 3, True)
+    each.append(cust, rep, event, when, np.full(2, np.nan), np.full(2, 3), np.full(2, True))
+    one.append(cust[:0], rep[:0], event[:0], when[:0], np.nan, 4, False)  # nothing to add
+    for name in Pipeline.COLUMNS:
+        a, b = getattr(one, name), getattr(each, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), name
+
+
+@pytest.mark.parametrize("start", ["2026-01-01", "2026-01-15", "2024-02-29", "2026-12-31"])
+def test_month_blocks_cover_the_horizon_month_by_month(start):
+    import calendar
+    import datetime as dt
+
+    first = dt.date.fromisoformat(start)
+    blocks = list(month_blocks(first, 800))
+    assert [b[0] for b in blocks] == list(range(len(blocks)))
+    assert blocks[0][1] == 0 and blocks[-1][2] == 800
+    assert all(a[2] == b[1] for a, b in zip(blocks, blocks[1:]))
+    for month, begin, stop, days in blocks:
+        date = first + dt.timedelta(days=begin)
+        assert days == calendar.monthrange(date.year, date.month)[1]
+        assert (date.year - first.year) * 12 + date.month - first.month == month
+        assert begin == 0 or date.day == 1
+        assert stop == 800 or (first + dt.timedelta(days=stop)).day == 1
+
+
+def test_row_collector_types_columns_as_pandas_would():
+    import pandas as pd
+
+    class Day:
+        today: dict
+
+    def frame(rows, columns):
+        collector, day = RowCollector(columns), Day()
+        for row in rows:
+            day.today = row
+            collector.collect(day)
+        return collector.get_model_vars_dataframe()
+
+    rows = [{"step": 0, "n": 1, "x": 1}, {"step": 1, "n": 2, "x": 2.5}]
+    got = frame(rows, ["step", "n", "x"])
+    pd.testing.assert_frame_equal(got, pd.DataFrame(rows, columns=["step", "n", "x"]))
+    assert got.dtypes.tolist() == [np.int64, np.int64, np.float64]
+    odd = [{"step": 0, "flag": None}, {"flag": "a", "step": 1}]  # other types, another key order
+    pd.testing.assert_frame_equal(frame(odd, ["step", "flag"]), pd.DataFrame(odd, columns=["step", "flag"]))
+    missing = [{"step": 0, "x": 1.0}, {"step": 1}]
+    pd.testing.assert_frame_equal(frame(missing, ["step", "x"]), pd.DataFrame(missing, columns=["step", "x"]))
