@@ -8,8 +8,8 @@ import pytest
 
 from sim.engine.attribution import Attribution, attribution_shares
 from sim.engine.collector import RowCollector
+from sim.engine.dates import month_blocks
 from sim.engine.lead_queue import LeadQueue
-from sim.engine.marketing import month_blocks
 from sim.engine.negotiation import settle
 from sim.engine.network import small_world
 from sim.engine.pipeline import Pipeline

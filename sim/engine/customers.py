@@ -181,9 +181,14 @@ class Customers:
                            self._decay_per_day, out)
         return out
 
+    def memory_args(self, day: int) -> tuple:
+        """What the compiled functions need for :meth:`memory_now` on ``day``: memory, the day it was
+        stored, the decay table and the decay per day."""
+        return self.memory, self.memory_day, self.decay(day), self._decay_per_day
+
     def price_args(self, day: int, premium: float) -> tuple:
-        """What the compiled functions need for :meth:`reservation_now` and :meth:`memory_now` on ``day``."""
-        return (float(premium), self.reservation, self.memory, self.memory_day, self.decay(day), self._decay_per_day)
+        """What the compiled functions need for :meth:`reservation_now` (and :meth:`memory_now`) on ``day``."""
+        return (float(premium), self.reservation, *self.memory_args(day))
 
     def add_memory(self, idx: np.ndarray, effect: np.ndarray | float, day: int) -> None:
         """``m <- 1 - (1 - m)(1 - effect)`` for unique ``idx``."""

@@ -53,11 +53,6 @@ def word_of_mouth_args(model: "MarketModel") -> tuple:
     return 2, 0.0, model._degree
 
 
-def _memory_args(model: "MarketModel", day: int) -> tuple:
-    c = model.customers
-    return c.memory, c.memory_day, c.decay(day), c._decay_per_day
-
-
 def _record(model: "MarketModel", idx: np.ndarray, old: Stage, to: Stage, cause: str) -> None:
     """Journey rows of moves a compiled phase made (when journeys are recorded)."""
     trace = model.customers.trace
@@ -92,7 +87,7 @@ def hear(model: "MarketModel", rate: float, brand_effect: float) -> np.ndarray:
     c, day = model.customers, model.day
     candidates = c.due_today(day)
     out = np.empty(candidates.size, dtype=np.int64)
-    heard = out[:_hear(candidates, day, rate, brand_effect, *word_of_mouth_args(model), *_memory_args(model, day),
+    heard = out[:_hear(candidates, day, rate, brand_effect, *word_of_mouth_args(model), *c.memory_args(day),
                        *c.state_arrays(), out)]
     _record(model, heard, Stage.UNAWARE, Stage.AWARE, "word_of_mouth")
     return heard
@@ -101,7 +96,7 @@ def hear(model: "MarketModel", rate: float, brand_effect: float) -> np.ndarray:
 # ---------------------------------------------------------------------------- interest, leads
 @njit(cache=True)
 def _progress(candidates, day, consider_rate, forget_rate, wom_rate, lead_rate, lose_interest_rate, mode, mixed,
-              degree, premium, reservation, list_price, memory, memory_day, decay, base, stage, stage_day, moves,
+              degree, list_price, premium, reservation, memory, memory_day, decay, base, stage, stage_day, moves,
               counts, indptr, indices, neighbours, has_network, armed, root, segment_start, clocks, horizon, alarm,
               out):
     """Aware customers start considering or forget, then considering ones become leads or lose
@@ -159,8 +154,8 @@ def progress(model: "MarketModel") -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     out = np.empty((4, candidates.size), dtype=np.int64)
     *n, scores = _progress(candidates, day, seg.consider_rate, seg.forget_rate,
                            model.config.market.word_of_mouth.consider_rate, seg.lead_rate, seg.lose_interest_rate,
-                           *word_of_mouth_args(model), model.config.market.brand_price_premium, c.reservation,
-                           seg.list_price, *_memory_args(model, day), *c.state_arrays(), out)
+                           *word_of_mouth_args(model), seg.list_price,
+                           *c.price_args(day, model.config.market.brand_price_premium), *c.state_arrays(), out)
     consider, forget, lead, drop = (out[row, : n[row]] for row in range(4))
     _record(model, consider, Stage.AWARE, Stage.CONSIDERING, "interest")
     _record(model, forget, Stage.AWARE, Stage.UNAWARE, "forgot")

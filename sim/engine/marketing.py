@@ -10,7 +10,6 @@ an individual customer before it reaches them.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine.customers import Stage
+from sim.engine.dates import month_blocks
 from sim.engine.response import geometric_adstock, impressions_from_spend
 from sim.scenario.schema import Channel as ChannelConfig
 from sim.engine import kernels as _k
@@ -28,20 +28,7 @@ from sim.engine.workload import lead_arrivals
 if TYPE_CHECKING:
     from sim.engine.model import MarketModel
 
-__all__ = ["MarketingChannel", "daily_budget", "month_blocks"]
-
-
-def month_blocks(start_date: dt.date, horizon_days: int):
-    """The calendar months the horizon covers: ``(month, first day, stop day, days in the month)``
-    for each, ``month`` counted from the start month (0) and days from the start date (0)."""
-    year, month_of_year, first_day = start_date.year, start_date.month, start_date.day
-    day = month = 0
-    while day < horizon_days:
-        days_in_month = calendar.monthrange(year, month_of_year)[1]
-        stop = min(day + days_in_month - first_day + 1, horizon_days)
-        yield month, day, stop, days_in_month
-        day, month, first_day = stop, month + 1, 1
-        year, month_of_year = (year + 1, 1) if month_of_year == 12 else (year, month_of_year + 1)
+__all__ = ["MarketingChannel", "daily_budget"]
 
 
 def daily_budget(
@@ -178,8 +165,8 @@ class MarketingChannel(mesa.Agent):
         self.noticed, self.clicks, leads, scores = _exposure_effects(
             day, per_capita, self.cumulative_per_capita, self.target_segments, self._block_key, cfg.brand_effect,
             cfg.ctr, self._target_starts, self._target_sizes, self.index, cfg.memory_gain, cfg.click_to_lead,
-            model.config.market.brand_price_premium, c.reservation, model.segments.list_price,
-            c.memory, c.memory_day, c.decay(day), c._decay_per_day, c.touches, c.first_touch, c.last_touch,
+            model.segments.list_price, *c.price_args(day, model.config.market.brand_price_premium),
+            c.touches, c.first_touch, c.last_touch,
             *c.state_arrays(),
         )
         if leads.size:
@@ -246,7 +233,7 @@ def _hits(root, block_key, day, per_capita, brand_effect, ctr, starts, sizes):
 
 @njit(cache=True)
 def _exposure_effects(day, per_capita, cumulative, targets, block_key, brand_effect, ctr, starts, sizes, touchpoint,
-                      memory_gain, click_to_lead, premium, reservation, list_price, memory, memory_day, decay, base,
+                      memory_gain, click_to_lead, list_price, premium, reservation, memory, memory_day, decay, base,
                       touches, first_touch, last_touch, stage, stage_day, moves, counts, indptr, indices, neighbours,
                       has_network, armed, root, segment_start, clocks, horizon, alarm):
     """The day's exposure and its effects (:meth:`MarketingChannel._notice`, ``_click``), after

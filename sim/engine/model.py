@@ -15,9 +15,10 @@ from sim.engine import funnel
 from sim.engine.attribution import Attribution, credit_totals
 from sim.engine.collector import RowCollector
 from sim.engine.customers import STAGES, WON_BY, Customers, Stage
+from sim.engine.dates import month_blocks
 from sim.engine.ledger import DayLedger
 from sim.engine.management import Management
-from sim.engine.marketing import MarketingChannel, month_blocks
+from sim.engine.marketing import MarketingChannel
 from sim.engine.network import small_world
 from sim.engine.renewals import Renewals
 from sim.engine.sales import SalesTeam

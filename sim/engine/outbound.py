@@ -11,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.engine.customers import Stage
 from sim.engine.kernels import _memory
 from sim.engine.keyed import Kind, _uniform
 
 __all__ = ["calls_day"]
 
-_CONSIDERING = 2  # Stage.CONSIDERING: later stages decline a call
+_CONSIDERING = int(Stage.CONSIDERING)  # later stages decline a call
 _CALLS, _CALL_TARGET, _CALL_RESPONSE = Kind.CALLS, Kind.CALL_TARGET, Kind.CALL_RESPONSE
 
 
@@ -81,7 +82,6 @@ def calls_day(root, day: int, config, productivity: np.ndarray, free: np.ndarray
     """The day's outbound calls of the reps (``config`` is the sales configuration): returns the
     number of calls, the prospects reached (each once, in call order), and the prospects who
     open an opportunity with the rep (position) who called them."""
-    memory_args = customers.price_args(day, 0.0)[2:]
     return _calls_day(root, day, float(config.outbound_calls_per_day), float(config.time.call_hours), productivity,
                       free, outbound_hours, serials, rep_segments, customers.segment_size, customers.segment_start,
-                      customers.stage, customers.moves, memory_args, response_rate, float(config.brand_outbound_lift))
+                      customers.stage, customers.moves, customers.memory_args(day), response_rate, float(config.brand_outbound_lift))

@@ -21,7 +21,8 @@ from sim.engine.deals import negotiation_events, open_events
 from sim.engine.outbound import calls_day
 from sim.engine.pipeline import Pipeline, any_due, due_events
 from sim.engine.workload import (
-    ROUTING_CODE, RepHours, lead_arrivals, lead_day, lead_scores, ramp_share, rep_day, speed_to_lead, time_args,
+    BUYING_CODE, ROUTING_CODE, RepHours, lead_arrivals, lead_day, lead_scores, ramp_share, rep_day, speed_to_lead,
+    time_args,
 )
 from sim.scenario.schema import Buying, HeadcountChange
 
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SalesRep", "SalesTeam"]
 
-_SELF_SERVE, _REP_ONLY, _HYBRID = 0, 1, 2
-_BUYING_CODE = {Buying.SELF_SERVE: _SELF_SERVE, Buying.REP_ONLY: _REP_ONLY, Buying.HYBRID: _HYBRID}
 
 
 class SalesRep(mesa.Agent):
@@ -68,8 +67,8 @@ class SalesTeam:
         self.reps: list[SalesRep] = []  # active reps, in hiring order
         self.former_reps: list[SalesRep] = []
         segs = model.segments
-        self._buying = np.array([_BUYING_CODE[s.buying] for s in segs.configs], dtype=np.int8)
-        self._rep_segments = np.flatnonzero(self._buying != _SELF_SERVE)
+        self._buying = np.array([BUYING_CODE[s.buying] for s in segs.configs], dtype=np.int8)
+        self._rep_segments = np.flatnonzero(self._buying != BUYING_CODE[Buying.SELF_SERVE])
         cfg = self.config
         self._time = time_args(cfg.time)
         self._segment_rules = (self._buying, segs.list_price, segs.self_serve_rate, segs.qualification_rate)

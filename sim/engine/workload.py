@@ -20,12 +20,14 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.engine.customers import Stage
 from sim.engine.kernels import _memory, _segment, move, reservation_now
 from sim.engine.keyed import Kind, _uniform
 from sim.scenario.sales import OutboundPolicy, RepTime, Routing, SDRTeam
+from sim.scenario.schema import Buying
 
 __all__ = [
-    "DAYS_PER_MONTH", "LeadDay", "ROUTING_CODE", "RepHours", "lead_arrivals", "lead_day", "lead_order", "lead_score",
+    "BUYING_CODE", "DAYS_PER_MONTH", "LeadDay", "ROUTING_CODE", "RepHours", "lead_arrivals", "lead_day", "lead_order", "lead_score",
     "lead_scores", "lead_slots",
     "ramp_share", "rep_day", "rep_hours", "route", "sdr_slots", "speed_to_lead", "time_args",
 ]
@@ -33,8 +35,10 @@ __all__ = [
 DAYS_PER_MONTH = 365.0 / 12.0
 _UNLIMITED = 2**40
 ROUTING_CODE = {Routing.OLDEST: 0, Routing.NEWEST: 1, Routing.SCORE: 2}
-_LEAD, _OPPORTUNITY, _NEGOTIATION = 3, 4, 5  # Stage
-_SELF_SERVE, _REP_ONLY = 0, 1  # buying codes (sim.engine.sales)
+_LEAD, _OPPORTUNITY, _NEGOTIATION = int(Stage.LEAD), int(Stage.OPPORTUNITY), int(Stage.NEGOTIATION)
+_SELF_SERVE, _REP_ONLY, _HYBRID = 0, 1, 2
+#: How a segment buys, as the compiled functions take it.
+BUYING_CODE = {Buying.SELF_SERVE: _SELF_SERVE, Buying.REP_ONLY: _REP_ONLY, Buying.HYBRID: _HYBRID}
 _ROUTE, _LEAD_SLOTS, _SDR_SLOTS = Kind.ROUTE, Kind.LEAD_SLOTS, Kind.SDR_SLOTS
 _SELF_SERVE_DRAW, _QUALIFY = Kind.SELF_SERVE, Kind.QUALIFY
 
