@@ -92,3 +92,25 @@ def test_settle_is_the_first_crossing_of_seller_ask_and_buyer_offer_bit_for_bit(
     day, price = settle(list_price, floor, reservation, deadline, exponent, 0.6)
     assert np.array_equal(day, want_day)
     assert np.array_equal(price, want_price, equal_nan=True)
+
+
+def test_a_changed_kernel_source_empties_the_kernel_cache(tmp_path, monkeypatch):
+    """numba checks a cached kernel against its own file only; the engine's stamp of all the
+    compiled sources drops the whole cache when any of them changes, and only then."""
+    from sim.engine import _drop_stale_kernels
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    (tmp_path / "a.py").write_text("from numba import njit\n")
+    (tmp_path / "plain.py").write_text("x = 1\n")
+    cache = tmp_path / "__pycache__"
+    _drop_stale_kernels(tmp_path)
+    (cache / "a.f-1.py312.nbi").write_text("")
+    (cache / "a.f-1.py312.1.nbc").write_text("")
+    _drop_stale_kernels(tmp_path)  # nothing changed: the cache stays
+    assert sorted(p.name for p in cache.glob("*.nb?")) == ["a.f-1.py312.1.nbc", "a.f-1.py312.nbi"]
+    (tmp_path / "plain.py").write_text("x = 2\n")  # no kernel in it
+    _drop_stale_kernels(tmp_path)
+    assert len(list(cache.glob("*.nb?"))) == 2
+    (tmp_path / "a.py").write_text("from numba import njit  # changed\n")
+    _drop_stale_kernels(tmp_path)
+    assert not list(cache.glob("*.nb?"))

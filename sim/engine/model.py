@@ -423,7 +423,11 @@ class MarketModel(mesa.Model):
 
         day = type(self).step
         steps = 0
-        with tqdm(total=self.horizon, desc="days", unit="day", delay=1.0, disable=not progress, leave=False) as bar:
+        if progress and self.running:  # (the first day loads the compiled kernels, or compiles them: not a day's pace)
+            day(self)
+            steps = 1
+        with tqdm(total=self.horizon, initial=steps, desc="days", unit="day", delay=1.0, disable=not progress,
+                  leave=False) as bar:
             while self.running:
                 day(self)
                 steps += 1
